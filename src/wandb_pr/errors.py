@@ -1,0 +1,93 @@
+"""Every error wandb-pr raises on purpose.
+
+Low-level exceptions (``httpx`` transport errors, ``OSError``, ``json`` decoding errors) are
+mapped onto this tree once, at the edge that met them, always with ``raise ... from exc``.
+The CLI catches :class:`WandbPrError`, prints its message and its ``tip``, and exits non-zero;
+anything else reaching the CLI is a bug.
+
+::
+
+    WandbPrError                    base; carries an optional ``tip`` (the next step to take)
+    ├── InputError                  a flag, Action input, environment variable or event payload is wrong
+    ├── SourceError                 a RunSource could not deliver runs
+    │   ├── WandbError              W&B did not answer with runs
+    │   │   ├── WandbAuthError      401/403: the API key is missing, wrong, or lacks access
+    │   │   ├── ProjectNotFound     ``project: null``: no such project, or not visible to this key
+    │   │   ├── WandbQueryError     a 4xx, a GraphQL ``errors`` array, or a malformed answer
+    │   │   └── WandbUnavailable    retries or the time budget ran out (429, 5xx, network)
+    │   ├── SnapshotError           a snapshot file is missing, unreadable or of another version
+    │   └── OfflineRunError         a ``wandb`` offline run directory cannot be read
+    └── OutputError                 a report file or ``$GITHUB_OUTPUT`` could not be written
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "InputError",
+    "OfflineRunError",
+    "OutputError",
+    "ProjectNotFound",
+    "SnapshotError",
+    "SourceError",
+    "WandbAuthError",
+    "WandbError",
+    "WandbPrError",
+    "WandbQueryError",
+    "WandbUnavailable",
+]
+
+
+class WandbPrError(Exception):
+    """Base of every error wandb-pr raises on purpose.
+
+    ``message`` says what happened, naming the thing (input, URL, status, file);
+    ``tip`` says what to do next, and the CLI prints it on a line of its own.
+    """
+
+    def __init__(self, message: str, *, tip: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.tip = tip
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(WandbPrError):
+    """A user input (flag, Action input, environment variable, event payload) is wrong."""
+
+
+class SourceError(WandbPrError):
+    """A run source could not deliver the runs asked for."""
+
+
+class WandbError(SourceError):
+    """W&B did not answer with runs."""
+
+
+class WandbAuthError(WandbError):
+    """W&B refused the API key (HTTP 401 or 403)."""
+
+
+class ProjectNotFound(WandbError):
+    """W&B answered ``project: null``: the project does not exist or the key cannot see it."""
+
+
+class WandbQueryError(WandbError):
+    """W&B rejected the query (a 4xx, a GraphQL ``errors`` array) or answered malformed data."""
+
+
+class WandbUnavailable(WandbError):
+    """W&B could not be reached in time: retries or the time budget ran out."""
+
+
+class SnapshotError(SourceError):
+    """A snapshot file is missing, unreadable, or of an unsupported version."""
+
+
+class OfflineRunError(SourceError):
+    """A ``wandb`` offline run directory cannot be read."""
+
+
+class OutputError(WandbPrError):
+    """A report file or ``$GITHUB_OUTPUT`` could not be written."""

@@ -1,0 +1,162 @@
+"""Domain records shared by every stage: runs, their states, and what a fetch returns.
+
+All records are frozen dataclasses; derive new ones with :func:`dataclasses.replace`.
+Mappings inside them are plain dicts by convention treated as read-only.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "HistoryPoint",
+    "Run",
+    "RunSet",
+    "RunState",
+    "StateCounts",
+]
+
+HistoryPoint = tuple[float, float]
+"""One sampled point of a metric's history: ``(step, value)``."""
+
+
+class RunState(str, enum.Enum):
+    """A run's lifecycle state, as W&B reports it (older and newer spellings both kept)."""
+
+    FINISHED = "finished"
+    RUNNING = "running"
+    CRASHED = "crashed"
+    FAILED = "failed"
+    KILLED = "killed"
+    ABORTED = "aborted"
+    PREEMPTED = "preempted"
+    PENDING = "pending"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def parse(cls, raw: object) -> RunState:
+        """Map W&B's ``state`` string onto a member; anything unrecognised is ``UNKNOWN``."""
+        if isinstance(raw, str):
+            try:
+                return cls(raw.strip().lower())
+            except ValueError:
+                pass
+        return cls.UNKNOWN
+
+
+@dataclass(frozen=True)
+class Run:
+    """One W&B run, with exactly the fields wandb-pr uses."""
+
+    id: str
+    """The run id (W&B's GraphQL ``name``; the last part of the run URL)."""
+    name: str
+    """The display name shown in the W&B UI (``displayName``); the id when W&B has none."""
+    entity: str
+    """The entity (user or team) that owns the project."""
+    project: str
+    """The project name."""
+    state: RunState
+    """Lifecycle state."""
+    url: str | None
+    """Link to the run in the W&B app; ``None`` for runs that live only on disk."""
+    tags: tuple[str, ...] = ()
+    """Tags, in W&B's order."""
+    group: str | None = None
+    """The run group, if any."""
+    job_type: str | None = None
+    """The job type, if any."""
+    commit: str | None = None
+    """The git commit W&B recorded at ``wandb.init`` (absent when git was not available)."""
+    created_at: str | None = None
+    """When the run was created, ISO 8601 as W&B gives it."""
+    notes: str | None = None
+    """The run's notes (W&B's ``description``)."""
+    user: str | None = None
+    """The username that created the run."""
+    config: Mapping[str, Any] = field(default_factory=dict)
+    """The config, unwrapped (``{"lr": 0.01}``, not ``{"lr": {"value": 0.01}}``), internal keys removed."""
+    summary: Mapping[str, Any] = field(default_factory=dict)
+    """The final summary metrics (may hold nested dicts, NaN and infinities)."""
+    history: Mapping[str, tuple[HistoryPoint, ...]] = field(default_factory=dict)
+    """Sampled history per metric, ordered by step; only for the metrics that were asked for."""
+
+    @property
+    def short_commit(self) -> str | None:
+        """The recorded commit shortened to 7 characters, as git shows it."""
+        return self.commit[:7] if self.commit else None
+
+
+@dataclass(frozen=True)
+class StateCounts:
+    """How many candidate runs are in each state, and how many baselines there are.
+
+    ``crashed`` counts W&B's ``crashed`` and ``failed``; ``aborted`` counts ``killed`` and
+    ``aborted`` (W&B renamed them; the original action counted the old names).
+    """
+
+    finished: int
+    """Candidate runs that finished."""
+    running: int
+    """Candidate runs still running."""
+    crashed: int
+    """Candidate runs that crashed or failed."""
+    aborted: int
+    """Candidate runs that were killed or aborted."""
+    other: int
+    """Candidate runs in any other state (preempted, pending, unknown)."""
+    baselines: int
+    """Baseline runs, whatever their state."""
+
+    @classmethod
+    def of(cls, candidates: Iterable[Run], baselines: Iterable[Run]) -> StateCounts:
+        """Count the candidates by state and the baselines."""
+        tally = dict.fromkeys(("finished", "running", "crashed", "aborted", "other"), 0)
+        for run in candidates:
+            tally[_STATE_BUCKET.get(run.state, "other")] += 1
+        return cls(**tally, baselines=sum(1 for _ in baselines))
+
+    @property
+    def total(self) -> int:
+        """All candidate runs."""
+        return self.finished + self.running + self.crashed + self.aborted + self.other
+
+    @property
+    def complete(self) -> bool:
+        """At least one candidate finished and none is still running (the seed's ``BOOL_COMPLETE``)."""
+        return self.finished > 0 and self.running == 0
+
+    @property
+    def single_run(self) -> bool:
+        """Exactly one candidate run was found (the seed's ``BOOL_SINGLE_RUN``)."""
+        return self.total == 1
+
+
+_STATE_BUCKET: dict[RunState, str] = {
+    RunState.FINISHED: "finished",
+    RunState.RUNNING: "running",
+    RunState.CRASHED: "crashed",
+    RunState.FAILED: "crashed",
+    RunState.KILLED: "aborted",
+    RunState.ABORTED: "aborted",
+}
+
+
+@dataclass(frozen=True)
+class RunSet:
+    """What a run source returns for a selection: the candidate runs and the baseline runs."""
+
+    candidates: tuple[Run, ...]
+    """Runs of the commit (or run ids) under review, oldest first."""
+    baselines: tuple[Run, ...]
+    """Runs to compare against; never also a candidate."""
+    warnings: tuple[str, ...] = ()
+    """Things the user should know about the fetch (e.g. a requested run id that was not found)."""
+
+    @property
+    def counts(self) -> StateCounts:
+        """State counts of this set."""
+        return StateCounts.of(self.candidates, self.baselines)
