@@ -8,7 +8,7 @@ anything else reaching the CLI is a bug.
 ::
 
     WandbPrError                    base; carries an optional ``tip`` (the next step to take)
-    ├── InputError                  a flag, Action input, environment variable or event payload is wrong
+    ├── InputError                  a flag, Action input, environment variable or event is wrong
     ├── SourceError                 a RunSource could not deliver runs
     │   ├── WandbError              W&B did not answer with runs
     │   │   ├── WandbAuthError      401/403: the API key is missing, wrong, or lacks access

@@ -194,7 +194,7 @@ def _candidates(value: Any) -> list[Any]:
 
 
 def _equals(value: Any, operand: Any) -> bool:
-    """Equality with MongoDB's array rule (an array equals a value it contains, or an equal array)."""
+    """Equality, with MongoDB's rule that an array equals a value it contains or an equal array."""
     if value is _MISSING:
         return operand is None
     if isinstance(value, list) and not isinstance(operand, list):

@@ -78,7 +78,7 @@ class Run:
     user: str | None = None
     """The username that created the run."""
     config: Mapping[str, Any] = field(default_factory=dict)
-    """The config, unwrapped (``{"lr": 0.01}``, not ``{"lr": {"value": 0.01}}``), internal keys removed."""
+    """The config, unwrapped (``{"lr": 0.01}``, not ``{"lr": {"value": 0.01}}``)."""
     summary: Mapping[str, Any] = field(default_factory=dict)
     """The final summary metrics (may hold nested dicts, NaN and infinities)."""
     history: Mapping[str, tuple[HistoryPoint, ...]] = field(default_factory=dict)
@@ -126,7 +126,7 @@ class StateCounts:
 
     @property
     def complete(self) -> bool:
-        """At least one candidate finished and none is still running (the seed's ``BOOL_COMPLETE``)."""
+        """At least one candidate finished and none is running (the seed's ``BOOL_COMPLETE``)."""
         return self.finished > 0 and self.running == 0
 
     @property

@@ -1,0 +1,58 @@
+"""Runs to and from plain JSON-able dicts (snapshot files, the JSON report)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from wandb_pr.models import Run, RunState
+
+__all__ = ["run_from_dict", "run_to_dict"]
+
+
+def run_to_dict(run: Run) -> dict[str, Any]:
+    """A run as a JSON-able dict (non-finite numbers are kept; JSON files spell them NaN)."""
+    return {
+        "id": run.id,
+        "name": run.name,
+        "entity": run.entity,
+        "project": run.project,
+        "state": run.state.value,
+        "url": run.url,
+        "tags": list(run.tags),
+        "group": run.group,
+        "job_type": run.job_type,
+        "commit": run.commit,
+        "created_at": run.created_at,
+        "notes": run.notes,
+        "user": run.user,
+        "config": dict(run.config),
+        "summary": dict(run.summary),
+        "history": {key: [list(p) for p in points] for key, points in run.history.items()},
+    }
+
+
+def run_from_dict(data: Mapping[str, Any]) -> Run:
+    """Rebuild a run from :func:`run_to_dict`'s output (raises KeyError, TypeError, ValueError)."""
+    history = data.get("history") or {}
+    return Run(
+        id=str(data["id"]),
+        name=str(data.get("name") or data["id"]),
+        entity=str(data.get("entity") or ""),
+        project=str(data.get("project") or ""),
+        state=RunState.parse(data.get("state")),
+        url=data.get("url"),
+        tags=tuple(str(t) for t in data.get("tags") or ()),
+        group=data.get("group"),
+        job_type=data.get("job_type"),
+        commit=data.get("commit"),
+        created_at=data.get("created_at"),
+        notes=data.get("notes"),
+        user=data.get("user"),
+        config=dict(data.get("config") or {}),
+        summary=dict(data.get("summary") or {}),
+        history={
+            str(key): tuple((float(s), float(v)) for s, v in points)
+            for key, points in dict(history).items()
+        },
+    )

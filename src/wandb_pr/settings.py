@@ -1,0 +1,266 @@
+"""User inputs, parsed and checked: every way an input can be wrong gets a clear error.
+
+Pure: the CLI hands in strings (from flags, Action inputs or the environment) together with the
+name the user knows them by (``--sha``, ``input 'baseline-tags'``), and gets back a validated
+:class:`Settings` or an :class:`~wandb_pr.errors.InputError` that names that input.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from wandb_pr import filters
+from wandb_pr.errors import InputError
+
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "Settings",
+    "check_settings",
+    "parse_bool",
+    "parse_filter",
+    "parse_int",
+    "parse_list",
+    "parse_project",
+    "parse_run_ids",
+    "parse_sha",
+]
+
+DEFAULT_PAGE_SIZE = 100
+"""Runs per GraphQL page. A PR selection is rarely over 100 runs a side, so one request serves
+the whole report, while a page of 100 runs with their config, summary and sampled history stays
+a few MB at most (W&B's own client pages by 50)."""
+
+_SHA = re.compile(r"[A-Za-z0-9._-]{7,64}")
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+_RUN_ID = re.compile(r"[^\s/\\#?%:'\"]{1,128}")
+_KEY = re.compile(r"[^\s.$]{1,256}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What to fetch: which runs are candidates, which are baselines, and which fields matter."""
+
+    entity: str
+    """W&B entity (user or team) owning the project."""
+    project: str
+    """W&B project name."""
+    sha: str | None = None
+    """Commit whose runs are the candidates (7-64 characters; hex may be a prefix)."""
+    secondary_sha: str | None = None
+    """Optional second key the candidates must carry in config (e.g. a data version)."""
+    sha_key: str = "github_sha"
+    """Config key holding the commit SHA."""
+    secondary_sha_key: str = "secondary_sha"
+    """Config key holding the secondary SHA."""
+    match_commit: bool = True
+    """Also match W&B's own recorded git commit, not only the config key."""
+    sha_prefix: bool = True
+    """Let a hexadecimal SHA shorter than 40 characters match as a prefix."""
+    run_ids: tuple[str, ...] = ()
+    """Candidate run ids; when given, they win over the SHA (as in the original action)."""
+    baseline_tags: tuple[str, ...] = ()
+    """Runs with any of these tags are baselines (unless they are candidates)."""
+    baseline_run_ids: tuple[str, ...] = ()
+    """Runs with these ids are baselines."""
+    candidate_filter: Mapping[str, Any] | None = None
+    """Extra W&B filter ANDed into the candidates' query."""
+    baseline_filter: Mapping[str, Any] | None = None
+    """Extra W&B filter ANDed into the baselines' query."""
+    metrics: tuple[str, ...] = ()
+    """Metric specs (``NAME[:min|max][:TOLERANCE]``) to report, in order."""
+    config_keys: tuple[str, ...] = ()
+    """Config keys to show for each run."""
+    page_size: int = DEFAULT_PAGE_SIZE
+    """Runs per request page."""
+
+    @property
+    def path(self) -> str:
+        """``entity/project``."""
+        return f"{self.entity}/{self.project}"
+
+
+def check_settings(settings: Settings, *, sha_name: str, run_id_name: str) -> None:
+    """Check rules that span several inputs; the names are how the user knows the inputs."""
+    if not settings.sha and not settings.run_ids:
+        raise InputError(
+            f"No runs to look for: give a commit ({sha_name}) or run ids ({run_id_name}).",
+            tip="In a GitHub workflow the commit defaults to the event's head SHA; on a laptop "
+            "pass --sha HEAD.",
+        )
+    if settings.secondary_sha and not settings.sha:
+        raise InputError(
+            f"A secondary SHA was given without a commit ({sha_name}).",
+            tip="The secondary SHA narrows the runs of a commit; give the commit too.",
+        )
+    both = sorted(set(settings.run_ids) & set(settings.baseline_run_ids))
+    if both:
+        raise InputError(
+            f"Run id {', '.join(both)} is both a candidate and a baseline.",
+            tip="A baseline is never also a candidate: remove it from one of the two lists.",
+        )
+
+
+def parse_project(text: str | None, *, what: str, default_entity: str | None) -> tuple[str, str]:
+    """Parse ``ENTITY/PROJECT`` (or a W&B project URL, or ``PROJECT`` with a default entity)."""
+    raw = (text or "").strip()
+    if not raw:
+        raise InputError(
+            f"No W&B project given ({what}).",
+            tip="Pass the project as ENTITY/PROJECT, e.g. acme/detector, or set WANDB_PROJECT "
+            "(and WANDB_ENTITY).",
+        )
+    if "://" in raw:
+        parts = [p for p in urlsplit(raw).path.split("/") if p]
+        raw = "/".join(parts[:2])
+    pieces = raw.split("/")
+    if len(pieces) == 1 and default_entity:
+        pieces = [default_entity.strip(), pieces[0]]
+    if len(pieces) != 2 or not all(_NAME.fullmatch(p) for p in pieces):
+        problem = "has no entity" if len(pieces) == 1 else "is not of the form ENTITY/PROJECT"
+        raise InputError(
+            f"W&B project {text!r} ({what}) {problem}.",
+            tip="Write it as it appears in the run URL https://wandb.ai/ENTITY/PROJECT, e.g. "
+            "acme/detector, or set WANDB_ENTITY for a bare project name.",
+        )
+    return pieces[0], pieces[1]
+
+
+def parse_sha(text: str | None, *, what: str) -> str | None:
+    """Validate a commit SHA input: 7 to 64 of letters, digits, ``.``, ``_``, ``-``."""
+    raw = (text or "").strip()
+    if not raw:
+        return None
+    if not _SHA.fullmatch(raw):
+        if len(raw) < 7 and _SHA.fullmatch(raw.ljust(7, "0")):
+            problem = f"is {len(raw)} characters long; at least 7 are needed to be unambiguous"
+        elif len(raw) > 64:
+            problem = "is longer than 64 characters"
+        else:
+            problem = "may only contain letters, digits, '.', '_' and '-'"
+        raise InputError(
+            f"Commit SHA {raw!r} ({what}) {problem}.",
+            tip="Pass a full or abbreviated commit hash (git rev-parse HEAD), or the exact value "
+            "your training script logs in config.",
+        )
+    return raw
+
+
+def is_hex_sha(sha: str) -> bool:
+    """Whether a SHA input can also be matched against git commits (hex, 7-64 characters)."""
+    return bool(_HEX.fullmatch(sha))
+
+
+def parse_list(text: str | None, *, what: str) -> tuple[str, ...]:
+    """Parse a list input, safely (never ``eval``).
+
+    Accepted: a Python list literal as the original action took (``"['a', 'b']"``), a JSON list,
+    or newline- or comma-separated text. Items are stripped; empty items are dropped.
+    """
+    raw = (text or "").strip()
+    if not raw:
+        return ()
+    if raw[0] in "[(":
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            try:
+                value = ast.literal_eval(raw)
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                raise InputError(
+                    f"{what} looks like a list but cannot be read: {_clip(raw)}",
+                    tip="Write ['a', 'b'], [\"a\", \"b\"], a, b, or one item per line.",
+                ) from None
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise InputError(
+                f"{what} must be a list of strings, got {_clip(raw)}",
+                tip="Quote every item: ['baseline', 'reference'].",
+            )
+        items: Iterable[str] = value
+    else:
+        items = re.split(r"[\n,]", raw)
+    return tuple(dict.fromkeys(item.strip() for item in items if item.strip()))
+
+
+def parse_run_ids(values: Iterable[str], *, what: str) -> tuple[str, ...]:
+    """Validate run ids (a run URL is accepted and reduced to its id)."""
+    ids: list[str] = []
+    for value in values:
+        run_id = value.strip()
+        if "://" in run_id:
+            parts = [p for p in urlsplit(run_id).path.split("/") if p]
+            run_id = parts[-1] if len(parts) >= 4 and parts[-2] == "runs" else run_id
+        if not _RUN_ID.fullmatch(run_id):
+            raise InputError(
+                f"Run id {value!r} ({what}) is not a W&B run id.",
+                tip="A run id is the last part of the run URL: https://wandb.ai/ENTITY/PROJECT/"
+                "runs/RUN_ID (letters and digits, no spaces or /\\#?%:).",
+            )
+        ids.append(run_id)
+    return tuple(dict.fromkeys(ids))
+
+
+def parse_config_key(text: str, *, what: str) -> str:
+    """Validate a config key name used in a W&B filter (no dots: W&B cannot filter on them)."""
+    key = text.strip()
+    if not _KEY.fullmatch(key):
+        raise InputError(
+            f"Config key {text!r} ({what}) cannot be used in a W&B filter.",
+            tip="Use a top-level config key without spaces, '.' or '$' (W&B cannot filter on "
+            "keys containing dots).",
+        )
+    return key
+
+
+def parse_filter(text: str | None, *, what: str) -> dict[str, Any] | None:
+    """Parse and validate a raw W&B filter given as JSON."""
+    raw = (text or "").strip()
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise InputError(
+            f"{what} is not valid JSON: {exc.args[0] if exc.args else exc}",
+            tip='Quote the filter for your shell, e.g. --filter \'{"config.dataset": "v2"}\'.',
+        ) from None
+    filters.validate(value, where=what)
+    assert isinstance(value, dict)  # validate() accepts only objects
+    return value
+
+
+def parse_bool(text: str | None, *, what: str, default: bool) -> bool:
+    """Parse a boolean the way GitHub Actions spells it (true/True/TRUE, false/False/FALSE)."""
+    raw = (text or "").strip()
+    if not raw:
+        return default
+    if raw in ("true", "True", "TRUE"):
+        return True
+    if raw in ("false", "False", "FALSE"):
+        return False
+    raise InputError(f"{what} must be true or false, got {_clip(raw)}")
+
+
+def parse_int(text: str | None, *, what: str, default: int, low: int, high: int) -> int:
+    """Parse an integer input within ``[low, high]``."""
+    raw = (text or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InputError(f"{what} must be a whole number, got {_clip(raw)}") from None
+    if not low <= value <= high:
+        raise InputError(f"{what} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    """Quote a user value for a message, shortened when long."""
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")

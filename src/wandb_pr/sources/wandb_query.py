@@ -1,0 +1,150 @@
+"""The GraphQL document wandb-pr sends to W&B, and the decoding of its answer into runs.
+
+One document fetches a page of candidates and a page of baselines at once, as two aliased
+``project { runs(...) }`` fields, asking for exactly the fields a report uses: ``config`` and
+``summaryMetrics`` come with the list (no per-run follow-up request) and so does
+``sampledHistory`` for the chart metrics.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeGuard
+
+from wandb_pr.errors import WandbQueryError
+from wandb_pr.models import HistoryPoint, Run, RunState
+
+__all__ = ["INTERNAL_CONFIG_KEYS", "build_document", "history_specs", "parse_run", "unwrap_config"]
+
+INTERNAL_CONFIG_KEYS = frozenset({"_wandb", "wandb_version"})
+
+_RUN_FIELDS = (
+    "name displayName state tags group jobType commit createdAt description "
+    "user { username } config summaryMetrics"
+)
+
+
+def build_document(sides: Sequence[str], *, with_history: bool) -> str:
+    """A query fetching one page of runs for each named side (``candidates``, ``baselines``)."""
+    variables = ["$entity: String!", "$project: String!", "$first: Int!"]
+    fields = []
+    for side in sides:
+        variables += [f"${side}Filters: JSONString", f"${side}Cursor: String"]
+        fields.append(
+            f"  {side}: project(name: $project, entityName: $entity) {{\n"
+            f"    runs(filters: ${side}Filters, after: ${side}Cursor, first: $first, "
+            'order: "+created_at") {\n'
+            "      edges { cursor node { ...RunFields } }\n"
+            "      pageInfo { endCursor hasNextPage }\n"
+            "    }\n"
+            "  }"
+        )
+    history = ""
+    if with_history:
+        variables.append("$historySpecs: [JSONString!]!")
+        history = " sampledHistory(specs: $historySpecs)"
+    return (
+        f"query WandbPrRuns({', '.join(variables)}) {{\n"
+        + "\n".join(fields)
+        + f"\n}}\n\nfragment RunFields on Run {{ {_RUN_FIELDS}{history} }}\n"
+    )
+
+
+def history_specs(keys: Iterable[str], samples: int) -> list[str]:
+    """One ``sampledHistory`` spec per metric, so a metric logged at other steps is not lost."""
+    return [json.dumps({"keys": ["_step", key], "samples": samples}) for key in keys]
+
+
+def parse_run(
+    node: Mapping[str, Any],
+    *,
+    entity: str,
+    project: str,
+    app_url: str,
+    history_keys: Sequence[str],
+) -> Run:
+    """Decode one run node of the answer."""
+    run_id = node.get("name")
+    if not isinstance(run_id, str) or not run_id:
+        raise WandbQueryError(
+            f"W&B answered a run without an id in {entity}/{project}.",
+            tip="This is unexpected from W&B; re-run with --debug and report it.",
+        )
+    user = node.get("user")
+    return Run(
+        id=run_id,
+        name=_text(node.get("displayName")) or run_id,
+        entity=entity,
+        project=project,
+        state=RunState.parse(node.get("state")),
+        url=f"{app_url}/{entity}/{project}/runs/{run_id}",
+        tags=tuple(t for t in node.get("tags") or () if isinstance(t, str)),
+        group=_text(node.get("group")),
+        job_type=_text(node.get("jobType")),
+        commit=_text(node.get("commit")),
+        created_at=_text(node.get("createdAt")),
+        notes=_text(node.get("description")),
+        user=_text(user.get("username")) if isinstance(user, Mapping) else None,
+        config=unwrap_config(_json_object(node.get("config"), "config", run_id)),
+        summary=_json_object(node.get("summaryMetrics"), "summaryMetrics", run_id),
+        history=_history(node.get("sampledHistory"), history_keys),
+    )
+
+
+def unwrap_config(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """W&B wraps every config value as ``{"value": v, "desc": ...}``; keep ``v``, drop internals."""
+    config = {}
+    for key, wrapped in raw.items():
+        if key in INTERNAL_CONFIG_KEYS:
+            continue
+        is_wrapped = isinstance(wrapped, Mapping) and "value" in wrapped
+        config[key] = wrapped["value"] if is_wrapped else wrapped
+    return config
+
+
+def _json_object(raw: object, field: str, run_id: str) -> dict[str, Any]:
+    """Decode a JSON-string field (W&B writes NaN and Infinity, which Python's json accepts)."""
+    if raw is None or raw == "":
+        return {}
+    if isinstance(raw, Mapping):
+        return dict(raw)
+    if isinstance(raw, str):
+        try:
+            value = json.loads(raw)
+        except ValueError as exc:
+            raise WandbQueryError(
+                f"W&B answered run {run_id} with a {field} that is not JSON: {exc}"
+            ) from exc
+        if isinstance(value, dict):
+            return value
+    raise WandbQueryError(f"W&B answered run {run_id} with a {field} that is not an object.")
+
+
+def _history(raw: object, keys: Sequence[str]) -> dict[str, tuple[HistoryPoint, ...]]:
+    """Turn ``sampledHistory``'s one-list-per-spec answer into finite points per metric."""
+    if not isinstance(raw, list):
+        return {}
+    history: dict[str, tuple[HistoryPoint, ...]] = {}
+    for key, rows in zip(keys, raw, strict=False):
+        points = []
+        for row in rows if isinstance(rows, list) else ():
+            if not isinstance(row, Mapping):
+                continue
+            step, value = row.get("_step"), row.get(key)
+            if _finite(step) and _finite(value):
+                points.append((float(step), float(value)))
+        if points:
+            history[key] = tuple(sorted(points))
+    return history
+
+
+def _finite(value: object) -> TypeGuard[float]:
+    """A real, finite number (bools are not numbers here)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _text(value: object) -> str | None:
+    """A non-empty string, or ``None``."""
+    return value if isinstance(value, str) and value else None
