@@ -1,0 +1,251 @@
+"""``wandb-pr action``: the GitHub Action's entry, reading ``INPUT_*`` and ``GITHUB_*`` variables.
+
+``action.yml`` maps each lowercase-kebab input into an ``INPUT_<NAME>`` variable (upper case,
+``-`` as ``_``); ``compat/action.yml`` maps machine-learning-apps/wandb-action's inputs the same
+way and runs ``wandb-pr action --compat``, which keeps that action's semantics exactly: config
+``github_sha`` equality only, outputs spelled ``True``/``False``, ``wandb_report.csv`` in the
+workspace with finished candidates and all baselines, written only when a candidate finished.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from wandb_pr.commands import load_event, open_offline_source, open_wandb_source
+from wandb_pr.events import event_commit
+from wandb_pr.models import StateCounts
+from wandb_pr.pipeline import Destinations, Outcome, fetch_runs, write_files
+from wandb_pr.settings import (
+    Settings,
+    check_settings,
+    parse_bool,
+    parse_config_key,
+    parse_filter,
+    parse_int,
+    parse_list,
+    parse_project,
+    parse_run_ids,
+    parse_sha,
+)
+from wandb_pr.sources.interface import RunSource
+
+__all__ = ["run_action"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """Action inputs by their documented names, read from ``INPUT_*`` variables."""
+
+    env: Mapping[str, str]
+    compat: bool
+
+    def get(self, name: str) -> str:
+        """The input's value ('' when unset)."""
+        return self.env.get("INPUT_" + name.upper().replace("-", "_"), "").strip()
+
+    def what(self, name: str) -> str:
+        """How an error names the input."""
+        return f"input '{name}'"
+
+
+def run_action(*, env: Mapping[str, str], compat: bool, stdout: TextIO, stderr: TextIO) -> int:
+    """Run the Action: fetch, write files, set outputs; return the exit code."""
+    from wandb_pr.cli import EXIT_OK
+
+    inputs = _Inputs(env, compat)
+    env = _with_wandb_inputs(env, inputs)
+    api_key = env.get("WANDB_API_KEY", "").strip()
+    if api_key:
+        stdout.write(f"::add-mask::{api_key}\n")
+    debug = bool(inputs.get("DEBUG")) if compat else _debug(inputs)
+    if debug:
+        logging.getLogger("wandb_pr").setLevel(logging.DEBUG)
+    settings = _compat_settings(inputs) if compat else _settings(inputs, env)
+    runs_dir = None if compat else inputs.get("runs-dir")
+    deadline = 120.0 if compat else float(_int(inputs, "deadline", 120, 1, 3600))
+    workspace = Path(env.get("GITHUB_WORKSPACE") or ".")
+
+    source: RunSource
+    if runs_dir:
+        source = open_offline_source(workspace / runs_dir, stderr=stderr)
+        outcome = fetch_runs(settings, source)
+    else:
+        with open_wandb_source(env, deadline=deadline) as wandb_source:
+            outcome = fetch_runs(settings, wandb_source)
+
+    for warning in outcome.run_set.warnings:
+        stdout.write(f"::warning title=wandb-pr::{_escape_command(warning)}\n")
+    destinations = _destinations(inputs, env, workspace)
+    counts = outcome.run_set.counts
+    outputs = _compat_outputs(counts) if compat else _outputs(counts, destinations)
+    outcome = write_files(outcome, settings, destinations, outputs=outputs)
+    _log_outcome(outcome, stdout, compat=compat)
+    return EXIT_OK
+
+
+def _with_wandb_inputs(env: Mapping[str, str], inputs: _Inputs) -> dict[str, str]:
+    """The environment with the key and server inputs applied over ``WANDB_*`` variables.
+
+    An input left empty keeps a job-level ``WANDB_API_KEY``/``WANDB_BASE_URL`` in force.
+    """
+    effective = dict(env)
+    for name, variable in (
+        ("wandb-api-key", "WANDB_API_KEY"),
+        ("wandb-base-url", "WANDB_BASE_URL"),
+    ):
+        if inputs.get(name):
+            effective[variable] = inputs.get(name)
+    return effective
+
+
+def _settings(inputs: _Inputs, env: Mapping[str, str]) -> Settings:
+    """Settings from the new action's inputs."""
+    runs_dir = inputs.get("runs-dir")
+    project_text = inputs.get("project") or env.get("WANDB_PROJECT", "")
+    if runs_dir and not project_text:
+        entity, project = "", ""
+    else:
+        entity, project = parse_project(
+            project_text, what=inputs.what("project"), default_entity=env.get("WANDB_ENTITY")
+        )
+    run_ids = parse_run_ids(
+        parse_list(inputs.get("run-ids"), what=inputs.what("run-ids")), what=inputs.what("run-ids")
+    )
+    sha = parse_sha(inputs.get("sha"), what=inputs.what("sha"))
+    if sha is None and not run_ids:
+        commit = event_commit(env.get("GITHUB_EVENT_NAME"), load_event(env), env.get("GITHUB_SHA"))
+        sha = parse_sha(commit.sha, what=f"the event's commit ({commit.source})")
+    settings = Settings(
+        entity=entity,
+        project=project,
+        sha=sha,
+        secondary_sha=parse_sha(inputs.get("secondary-sha"), what=inputs.what("secondary-sha")),
+        sha_key=parse_config_key(
+            inputs.get("sha-key") or "github_sha", what=inputs.what("sha-key")
+        ),
+        match_commit=parse_bool(
+            inputs.get("match-commit"), what=inputs.what("match-commit"), default=True
+        ),
+        run_ids=run_ids,
+        baseline_tags=parse_list(inputs.get("baseline-tags"), what=inputs.what("baseline-tags")),
+        baseline_run_ids=parse_run_ids(
+            parse_list(inputs.get("baseline-run-ids"), what=inputs.what("baseline-run-ids")),
+            what=inputs.what("baseline-run-ids"),
+        ),
+        candidate_filter=parse_filter(inputs.get("filter"), what=inputs.what("filter")),
+        baseline_filter=parse_filter(
+            inputs.get("baseline-filter"), what=inputs.what("baseline-filter")
+        ),
+        metrics=parse_list(inputs.get("metrics"), what=inputs.what("metrics")),
+        config_keys=parse_list(inputs.get("config-keys"), what=inputs.what("config-keys")),
+        page_size=_int(inputs, "page-size", 100, 1, 1000),
+    )
+    check_settings(settings, sha_name=inputs.what("sha"), run_id_name=inputs.what("run-ids"))
+    return settings
+
+
+def _compat_settings(inputs: _Inputs) -> Settings:
+    """Settings from machine-learning-apps/wandb-action's inputs, with its semantics."""
+    entity, project = parse_project(
+        inputs.get("PROJECT_NAME"), what=inputs.what("PROJECT_NAME"), default_entity=None
+    )
+    run_id = inputs.get("RUN_ID")
+    settings = Settings(
+        entity=entity,
+        project=project,
+        sha=parse_sha(inputs.get("FILTER_GITHUB_SHA"), what=inputs.what("FILTER_GITHUB_SHA")),
+        secondary_sha=parse_sha(
+            inputs.get("FILTER_SECONDARY_SHA"), what=inputs.what("FILTER_SECONDARY_SHA")
+        ),
+        match_commit=False,
+        sha_prefix=False,
+        run_ids=parse_run_ids([run_id], what=inputs.what("RUN_ID")) if run_id else (),
+        baseline_tags=parse_list(inputs.get("BASELINE_TAGS"), what=inputs.what("BASELINE_TAGS")),
+        metrics=parse_list(inputs.get("DISPLAY_METRICS"), what=inputs.what("DISPLAY_METRICS")),
+        config_keys=parse_list(
+            inputs.get("DISPLAY_CONFIG_VARS"), what=inputs.what("DISPLAY_CONFIG_VARS")
+        ),
+    )
+    check_settings(
+        settings, sha_name=inputs.what("FILTER_GITHUB_SHA"), run_id_name=inputs.what("RUN_ID")
+    )
+    return settings
+
+
+def _destinations(inputs: _Inputs, env: Mapping[str, str], workspace: Path) -> Destinations:
+    """Where files and outputs go."""
+    step_outputs = Path(env["GITHUB_OUTPUT"]) if env.get("GITHUB_OUTPUT") else None
+    if inputs.compat:
+        return Destinations(
+            csv=workspace / "wandb_report.csv", step_outputs=step_outputs, csv_finished_only=True
+        )
+    csv_path = inputs.get("csv-path") or "wandb_report.csv"
+    json_path = inputs.get("json-path") or "wandb_report.json"
+    return Destinations(
+        csv=workspace / csv_path, json=workspace / json_path, step_outputs=step_outputs
+    )
+
+
+def _outputs(counts: StateCounts, destinations: Destinations) -> dict[str, str]:
+    """The new action's outputs (booleans as ``true``/``false``, as Actions spell them)."""
+    return {
+        "complete": str(counts.complete).lower(),
+        "single-run": str(counts.single_run).lower(),
+        "num-finished": str(counts.finished),
+        "num-running": str(counts.running),
+        "num-crashed": str(counts.crashed),
+        "num-aborted": str(counts.aborted),
+        "num-baselines": str(counts.baselines),
+        "csv-path": str(destinations.csv or ""),
+        "json-path": str(destinations.json or ""),
+    }
+
+
+def _compat_outputs(counts: StateCounts) -> dict[str, str]:
+    """machine-learning-apps/wandb-action's outputs, spelled as it spelled them."""
+    return {
+        "BOOL_COMPLETE": str(counts.complete),
+        "BOOL_SINGLE_RUN": str(counts.single_run),
+        "NUM_FINISHED": str(counts.finished),
+        "NUM_RUNNING": str(counts.running),
+        "NUM_CRASHED": str(counts.crashed),
+        "NUM_ABORTED": str(counts.aborted),
+        "NUM_BASELINES": str(counts.baselines),
+    }
+
+
+def _log_outcome(outcome: Outcome, stdout: TextIO, *, compat: bool) -> None:
+    """A few lines for the job log."""
+    counts = outcome.run_set.counts
+    stdout.write(
+        f"wandb-pr: {counts.total} candidate runs ({outcome.selection.candidates.description}): "
+        f"{counts.finished} finished, {counts.running} running, {counts.crashed} crashed, "
+        f"{counts.aborted} aborted; {counts.baselines} baseline runs.\n"
+    )
+    for kind, path in outcome.written.items():
+        if compat:  # the original action's line
+            rows = counts.finished + counts.baselines
+            stdout.write(f"{rows} runs written to {path}\n")
+        else:
+            stdout.write(f"wandb-pr: wrote the {kind} report to {path}\n")
+
+
+def _debug(inputs: _Inputs) -> bool:
+    """The new action's ``debug`` input."""
+    return parse_bool(inputs.get("debug"), what=inputs.what("debug"), default=False)
+
+
+def _int(inputs: _Inputs, name: str, default: int, low: int, high: int) -> int:
+    """An integer input."""
+    return parse_int(inputs.get(name), what=inputs.what(name), default=default, low=low, high=high)
+
+
+def _escape_command(text: str) -> str:
+    """Escape a workflow command's message (``%``, CR, LF), as the Actions toolkit does."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")

@@ -1,0 +1,259 @@
+"""``wandb-pr report``: flags and environment -> settings -> run source -> pipeline -> files.
+
+Part of the CLI layer (it reads the environment mapping and the event file it is handed);
+shares :func:`open_wandb_source` and :func:`load_event` with the Action entry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+import httpx
+
+from wandb_pr import __version__
+from wandb_pr.errors import InputError
+from wandb_pr.events import EventCommit, event_commit
+from wandb_pr.pipeline import Destinations, Outcome, fetch_runs, write_files
+from wandb_pr.publish.files import write_atomically
+from wandb_pr.render.csv_report import render_csv
+from wandb_pr.render.json_report import render_json
+from wandb_pr.retry import RetryPolicy
+from wandb_pr.settings import (
+    Settings,
+    check_settings,
+    parse_config_key,
+    parse_filter,
+    parse_project,
+    parse_run_ids,
+    parse_sha,
+)
+from wandb_pr.sources.interface import RunSource
+from wandb_pr.sources.local import LocalRunSource
+from wandb_pr.sources.snapshot import load_snapshot
+from wandb_pr.sources.wandb_api import DEFAULT_BASE_URL, WandbClient, WandbRunSource
+
+__all__ = ["load_event", "open_wandb_source", "run_report"]
+
+log = logging.getLogger(__name__)
+
+
+def run_report(
+    args: argparse.Namespace, *, env: Mapping[str, str], stdout: TextIO, stderr: TextIO
+) -> int:
+    """The ``report`` command; returns the exit code."""
+    from wandb_pr.cli import EXIT_OK
+
+    if args.snapshot and args.runs_dir:
+        raise InputError(
+            "--snapshot and --runs-dir both say where the runs are; give one.",
+            tip="Leave both out to read from W&B.",
+        )
+    snapshot = load_snapshot(args.snapshot) if args.snapshot is not None else None
+    default_project = None
+    if snapshot is not None:
+        default_project = (snapshot[1], snapshot[2])
+    elif args.runs_dir is not None:
+        default_project = ("", "")  # offline runs: any project unless --project narrows it
+    settings = settings_from_args(args, env=env, default_project=default_project)
+    with _source(args, env=env, stderr=stderr, snapshot=snapshot) as source:
+        outcome = fetch_runs(settings, source, history_keys=_history_keys(settings))
+    for warning in outcome.run_set.warnings:
+        stderr.write(f"wandb-pr: warning: {warning}\n")
+    destinations = Destinations(csv=args.csv, json=args.json, snapshot=args.save_snapshot)
+    outcome = write_files(outcome, settings, destinations)
+    fmt = args.format or ("text" if _isatty(stdout) else "markdown")
+    text = render(outcome, settings, fmt)
+    if args.output is not None:
+        write_atomically(args.output, text)
+        outcome = Outcome(outcome.selection, outcome.run_set, {**outcome.written, fmt: args.output})
+    else:
+        stdout.write(text)
+    for kind, path in outcome.written.items():
+        stderr.write(f"wandb-pr: wrote the {kind} to {path}\n")
+    return EXIT_OK
+
+
+def render(outcome: Outcome, settings: Settings, fmt: str) -> str:
+    """The report in one format."""
+    if fmt == "csv":
+        metrics = tuple(spec.split(":", 1)[0] for spec in settings.metrics)
+        return render_csv(
+            outcome.run_set,
+            metrics=metrics,
+            config_keys=settings.config_keys,
+            sha_key=settings.sha_key,
+        )
+    if fmt == "json":
+        return render_json(outcome.run_set, outcome.selection)
+    return _brief(outcome)
+
+
+def _brief(outcome: Outcome) -> str:
+    """A short account of what was found (the full report renderer replaces it)."""
+    counts = outcome.run_set.counts
+    lines = [
+        f"{counts.total} candidate runs ({outcome.selection.candidates.description}): "
+        f"{counts.finished} finished, {counts.running} running, {counts.crashed} crashed, "
+        f"{counts.aborted} aborted; {counts.baselines} baselines.",
+    ]
+    for role, runs in (
+        ("candidate", outcome.run_set.candidates),
+        ("baseline", outcome.run_set.baselines),
+    ):
+        lines += [f"- {role} {run.id} {run.name} ({run.state.value})" for run in runs]
+    return "\n".join(lines) + "\n"
+
+
+def settings_from_args(
+    args: argparse.Namespace, *, env: Mapping[str, str], default_project: tuple[str, str] | None
+) -> Settings:
+    """Validated settings from the ``report`` flags, the environment and the GitHub event."""
+    if args.project or default_project is None:
+        project_text = args.project or env.get("WANDB_PROJECT")
+        entity, project = parse_project(
+            project_text, what="--project or WANDB_PROJECT", default_entity=env.get("WANDB_ENTITY")
+        )
+    else:
+        entity, project = default_project
+    run_ids = parse_run_ids(args.run_id, what="--run-id")
+    sha = _sha_from_flag(args.sha) if args.sha else None
+    if sha is None and not run_ids:
+        sha = parse_sha(_event(env).sha, what="the GitHub event's commit")
+    page_size = args.page_size if args.page_size is not None else 100
+    if not 1 <= page_size <= 1000:
+        raise InputError(f"--page-size must be between 1 and 1000, got {page_size}")
+    settings = Settings(
+        entity=entity,
+        project=project,
+        sha=sha,
+        secondary_sha=parse_sha(args.secondary_sha, what="--secondary-sha"),
+        sha_key=parse_config_key(args.sha_key, what="--sha-key"),
+        secondary_sha_key=parse_config_key(args.secondary_sha_key, what="--secondary-sha-key"),
+        match_commit=not args.no_commit_match,
+        run_ids=run_ids,
+        baseline_tags=tuple(dict.fromkeys(t.strip() for t in args.baseline_tag if t.strip())),
+        baseline_run_ids=parse_run_ids(args.baseline_run_id, what="--baseline-run-id"),
+        candidate_filter=parse_filter(args.filter, what="--filter"),
+        baseline_filter=parse_filter(args.baseline_filter, what="--baseline-filter"),
+        metrics=tuple(args.metric),
+        config_keys=tuple(dict.fromkeys(args.config_key)),
+        page_size=page_size,
+    )
+    check_settings(settings, sha_name="--sha", run_id_name="--run-id")
+    return settings
+
+
+def _sha_from_flag(value: str) -> str | None:
+    """``--sha``: a SHA as given, or a git revision (``HEAD``, a branch) resolved with git."""
+    from wandb_pr.cli import resolve_revision
+
+    try:
+        return parse_sha(value, what="--sha")
+    except InputError as problem:
+        resolved = resolve_revision(value.strip()) if value.strip() else None
+        if resolved is None:
+            raise InputError(
+                f"{problem.message} It is not a git revision here either.", tip=problem.tip
+            ) from None
+        log.debug("--sha %s resolved to %s", value, resolved)
+        return resolved
+
+
+def _event(env: Mapping[str, str]) -> EventCommit:
+    """The commit the GitHub event points at (nothing outside Actions)."""
+    return event_commit(env.get("GITHUB_EVENT_NAME"), load_event(env), env.get("GITHUB_SHA"))
+
+
+def load_event(env: Mapping[str, str]) -> dict[str, Any] | None:
+    """The webhook payload at ``$GITHUB_EVENT_PATH``, if there is one."""
+    path = env.get("GITHUB_EVENT_PATH")
+    if not path:
+        return None
+    try:
+        payload = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            f"The GitHub event payload {path} ($GITHUB_EVENT_PATH) cannot be read: {exc}",
+            tip="Outside GitHub Actions, unset GITHUB_EVENT_PATH or pass --sha.",
+        ) from exc
+    return payload if isinstance(payload, dict) else None
+
+
+def _history_keys(settings: Settings) -> tuple[str, ...]:
+    """The metrics whose history the report charts."""
+    return tuple(dict.fromkeys(spec.split(":", 1)[0] for spec in settings.metrics))
+
+
+@contextmanager
+def _source(
+    args: argparse.Namespace,
+    *,
+    env: Mapping[str, str],
+    stderr: TextIO,
+    snapshot: tuple[LocalRunSource, str, str] | None,
+) -> Iterator[RunSource]:
+    """The run source the flags ask for: a snapshot, offline runs, or W&B."""
+    if snapshot is not None:
+        yield snapshot[0]
+    elif args.runs_dir is not None:
+        yield open_offline_source(args.runs_dir, stderr=stderr)
+    else:
+        deadline = args.deadline
+        if not deadline > 0:
+            raise InputError(f"--deadline must be a positive number of seconds, got {deadline}")
+        with open_wandb_source(env, deadline=deadline) as source:
+            yield source
+
+
+def open_offline_source(directory: Path, *, stderr: TextIO) -> LocalRunSource:
+    """Runs that ``wandb`` wrote in offline mode under ``directory``."""
+    from wandb_pr.sources.offline import read_offline_runs
+
+    def warn(message: str) -> None:
+        stderr.write(f"wandb-pr: warning: {message}\n")
+
+    runs = read_offline_runs(directory, warn=warn)
+    return LocalRunSource(runs, description=f"offline runs under {directory}")
+
+
+@contextmanager
+def open_wandb_source(env: Mapping[str, str], *, deadline: float) -> Iterator[WandbRunSource]:
+    """A W&B run source from ``WANDB_API_KEY`` and ``WANDB_BASE_URL``; closes its connections."""
+    api_key = (env.get("WANDB_API_KEY") or "").strip()
+    if not api_key:
+        raise InputError(
+            "No W&B API key: WANDB_API_KEY is not set.",
+            tip="Copy a key from https://wandb.ai/authorize (or your server's /authorize) and "
+            "export WANDB_API_KEY; in GitHub Actions pass a secret as the wandb-api-key input.",
+        )
+    base_url = (env.get("WANDB_BASE_URL") or "").strip() or DEFAULT_BASE_URL
+    if not base_url.startswith(("http://", "https://")):
+        raise InputError(
+            f"WANDB_BASE_URL {base_url!r} is not an http(s) URL.",
+            tip="Set it to your W&B server's root, e.g. https://wandb.example.com.",
+        )
+    headers = {"User-Agent": f"wandb-pr/{__version__}"}
+    policy = RetryPolicy(deadline=deadline, request_timeout=min(30.0, deadline))
+    with httpx.Client(headers=headers, follow_redirects=False) as http:
+        client = WandbClient(
+            http,
+            api_key=api_key,
+            base_url=base_url,
+            retry=policy,
+            on_retry=lambda reason, wait: log.warning("W&B: %s; retrying in %.1f s", reason, wait),
+        )
+        yield WandbRunSource(client)
+
+
+def _isatty(stream: TextIO) -> bool:
+    """Whether ``stream`` is a terminal."""
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

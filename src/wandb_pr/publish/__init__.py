@@ -1,0 +1,1 @@
+"""Publishers: where a finished report goes (files, step outputs, GitHub)."""

@@ -1,0 +1,36 @@
+"""Step outputs for later workflow steps, written to ``$GITHUB_OUTPUT`` (never ``::set-output``)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+from wandb_pr.errors import OutputError
+
+__all__ = ["format_outputs", "write_outputs"]
+
+
+def format_outputs(outputs: Mapping[str, str]) -> str:
+    """``name=value`` lines; multiline values as ``name<<DELIM`` ... ``DELIM`` (fresh delimiter)."""
+    lines = []
+    for name, value in outputs.items():
+        if "\n" in value or "\r" in value:
+            delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+            while delimiter in value:  # pragma: no cover - 128 random bits
+                delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+            lines.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+        else:
+            lines.append(f"{name}={value}\n")
+    return "".join(lines)
+
+
+def write_outputs(path: Path, outputs: Mapping[str, str]) -> None:
+    """Append the outputs to the ``$GITHUB_OUTPUT`` file in one write."""
+    try:
+        with path.open("a", encoding="utf-8", newline="") as handle:
+            handle.write(format_outputs(outputs))
+    except OSError as exc:
+        raise OutputError(
+            f"Cannot append step outputs to {path} ($GITHUB_OUTPUT): {exc.strerror or exc}"
+        ) from exc

@@ -1,0 +1,71 @@
+"""The JSON report: every run, the selection that found it, and the counts.
+
+Strict JSON (``jq`` reads it): non-finite numbers are written as the strings ``"NaN"``,
+``"Infinity"`` and ``"-Infinity"``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from wandb_pr import __version__
+from wandb_pr.models import RunSet
+from wandb_pr.selection import Query, Selection
+from wandb_pr.serialize import run_to_dict
+
+__all__ = ["REPORT_FORMAT", "REPORT_VERSION", "render_json"]
+
+REPORT_FORMAT = "wandb-pr-report"
+REPORT_VERSION = 1
+
+
+def render_json(
+    run_set: RunSet, selection: Selection, *, extra: Mapping[str, Any] | None = None
+) -> str:
+    """The JSON report, with optional extra top-level sections (e.g. the comparison)."""
+    counts = run_set.counts
+    document: dict[str, Any] = {
+        "format": REPORT_FORMAT,
+        "version": REPORT_VERSION,
+        "generator": f"wandb-pr {__version__}",
+        "project": {"entity": selection.entity, "project": selection.project},
+        "sha": selection.sha,
+        "selection": {
+            "candidates": _query(selection.candidates),
+            "baselines": _query(selection.baselines) if selection.baselines else None,
+        },
+        "counts": {
+            "finished": counts.finished,
+            "running": counts.running,
+            "crashed": counts.crashed,
+            "aborted": counts.aborted,
+            "other": counts.other,
+            "baselines": counts.baselines,
+            "complete": counts.complete,
+            "single_run": counts.single_run,
+        },
+        "warnings": list(run_set.warnings),
+        "candidates": [run_to_dict(run) for run in run_set.candidates],
+        "baselines": [run_to_dict(run) for run in run_set.baselines],
+    }
+    document.update(extra or {})
+    return json.dumps(_strict(document), indent=2, ensure_ascii=False) + "\n"
+
+
+def _query(query: Query) -> dict[str, Any]:
+    """A selection side: its filter and its description."""
+    return {"description": query.description, "filters": query.filters}
+
+
+def _strict(value: Any) -> Any:
+    """Replace non-finite floats by strings, recursively, so the output is strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, Mapping):
+        return {str(k): _strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(v) for v in value]
+    return value
