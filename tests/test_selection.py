@@ -9,6 +9,7 @@ from wandb_pr.models import Run
 from wandb_pr.selection import build_selection
 from wandb_pr.settings import Settings
 from wandb_pr.sources.local import LocalRunSource
+from wandb_pr.sources.results import assemble
 
 FULL = "0123456789abcdef0123456789abcdef01234567"
 
@@ -125,3 +126,12 @@ def test_runs_of_other_projects_are_ignored() -> None:
     runs: tuple[Run, ...] = (make_run("o1", project="other", config={"github_sha": "testsha1234"}),)
     settings = Settings(entity="acme", project="detector", sha="testsha1234")
     assert LocalRunSource(runs, description="t").fetch(build_selection(settings)).candidates == ()
+
+
+def test_repeated_runs_are_kept_once() -> None:
+    """A run returned twice (W&B can, across pages) is kept once, and never on both sides."""
+    selection = build_selection(Settings(entity="acme", project="detector", sha="testsha1234"))
+    run = make_run("c1")
+    run_set = assemble(selection, [run, run], [run, make_run("b1"), make_run("b1")], where="w")
+    assert [r.id for r in run_set.candidates] == ["c1"]
+    assert [r.id for r in run_set.baselines] == ["b1"]
