@@ -1,0 +1,388 @@
+"""A W&B GraphQL server on loopback for tests: real HTTP, real GraphQL, in-memory runs.
+
+``WandbTestServer`` answers ``POST /graphql`` (query strings are ignored) by executing the
+document with graphql-core against ``schema.graphql``. It checks HTTP Basic auth
+(``api:<key>``), records every request, adds optional latency and replays queued faults
+(429/5xx, malformed JSON, connection resets, delays, GraphQL errors) in order.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import gzip
+import json
+import socket
+import struct
+import sys
+import threading
+import traceback
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+from graphql import GraphQLError, OperationDefinitionNode, graphql_sync, parse
+
+from tests.wandb_server.faults import Fault, FaultKind
+from tests.wandb_server.resolvers import QueryRoot, load_schema
+from tests.wandb_server.store import ProjectData, RunStore
+
+__all__ = ["FAKE_API_KEY", "RecordedRequest", "WandbTestServer"]
+
+FAKE_API_KEY = "fakekey0" * 5
+"""A key of the shape W&B's client accepts (40 characters of ``[A-Za-z0-9_]``)."""
+
+
+@dataclass
+class RecordedRequest:
+    """One request as the server saw it, and how it answered."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    operation_name: str | None
+    status: int | None = None
+    fault: FaultKind | None = None
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    """The socket server; ``owner`` is the ``WandbTestServer``."""
+
+    daemon_threads = True
+    owner: WandbTestServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Keep handler errors off stderr; a client that went away is not the server's fault."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        self.owner.internal_errors.append(traceback.format_exc())
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Routes every request to the owning server."""
+
+    protocol_version = "HTTP/1.1"
+    server: _HTTPServer
+
+    def setup(self) -> None:
+        """Track the connection so ``stop()`` can close it."""
+        super().setup()
+        # Headers and body go out in separate writes: without this, Nagle's algorithm and the
+        # client's delayed ACK add ~40 ms to every answer.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.server.owner._connections.add(self.connection)
+
+    def finish(self) -> None:
+        """Forget the connection."""
+        self.server.owner._connections.discard(self.connection)
+        with contextlib.suppress(OSError):
+            super().finish()
+
+    def do_POST(self) -> None:
+        """POST: the GraphQL endpoint."""
+        self.server.owner._handle(self)
+
+    def do_GET(self) -> None:
+        """GET: only ever a 404 or 405 (W&B's client only POSTs)."""
+        self.server.owner._handle(self)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence the default per-request log line."""
+
+
+class WandbTestServer:
+    """A faithful-enough W&B GraphQL API on ``127.0.0.1`` (see the module docstring).
+
+    Use as a context manager, or call ``start()``/``stop()``. ``base_url`` is what to give
+    ``WANDB_BASE_URL``. Data goes in with ``add_project``/``add_run``; ``store`` holds it.
+    """
+
+    def __init__(self, *, api_key: str = FAKE_API_KEY, viewer_entity: str = "acme") -> None:
+        self.api_key = api_key
+        self.store = RunStore(viewer_entity=viewer_entity)
+        self.latency = 0.0
+        self.requests: list[RecordedRequest] = []
+        self.internal_errors: list[str] = []
+        self._schema = load_schema()
+        self._lock = threading.Lock()
+        self._faults: deque[Fault] = deque()
+        self._targeted: dict[int, Fault] = {}
+        self._seen = 0
+        self._connections: set[socket.socket] = set()
+        self._stopping = threading.Event()
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> WandbTestServer:
+        """Bind an ephemeral loopback port and serve from a daemon thread."""
+        if self._httpd is not None:
+            return self
+        self._stopping.clear()
+        httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
+        httpd.owner = self
+        self._httpd = httpd
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, wake delayed handlers, and close open keep-alive connections."""
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        self._stopping.set()
+        httpd.shutdown()
+        httpd.server_close()
+        for connection in list(self._connections):
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> WandbTestServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The bound port (the server must be started)."""
+        if self._httpd is None:
+            raise RuntimeError("the W&B test server is not running")
+        return int(self._httpd.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT``: the value for ``WANDB_BASE_URL``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def graphql_url(self) -> str:
+        """The GraphQL endpoint."""
+        return f"{self.base_url}/graphql"
+
+    # --- data --------------------------------------------------------------------------------
+
+    def add_project(self, entity: str, project: str) -> ProjectData:
+        """Create the (empty) project ``entity/project``."""
+        return self.store.add_project(entity, project)
+
+    def add_run(self, entity: str, project: str, **fields: Any) -> dict[str, Any]:
+        """Add a run (creating the project); see ``RunStore.add_run`` for the fields."""
+        return self.store.add_run(entity, project, **fields)
+
+    @property
+    def max_page_size(self) -> int | None:
+        """A cap on ``first`` (W&B documents none; ``None`` means no cap)."""
+        return self.store.max_page_size
+
+    @max_page_size.setter
+    def max_page_size(self, value: int | None) -> None:
+        self.store.max_page_size = value
+
+    # --- instrumentation and faults ----------------------------------------------------------
+
+    @property
+    def graphql_request_count(self) -> int:
+        """How many requests reached ``/graphql`` (including faulted ones)."""
+        with self._lock:
+            return sum(1 for r in self.requests if urlsplit(r.path).path.rstrip("/") == "/graphql")
+
+    def reset_counters(self) -> None:
+        """Forget recorded requests; request numbering for ``inject_at`` restarts at 1."""
+        with self._lock:
+            self.requests.clear()
+            self._seen = 0
+
+    def inject(self, *faults: Fault) -> None:
+        """Queue faults; each of the next requests consumes one, in order."""
+        with self._lock:
+            self._faults.extend(faults)
+
+    def inject_at(self, n: int, fault: Fault) -> None:
+        """Apply ``fault`` to the ``n``-th request counted from now (1 = the next one)."""
+        with self._lock:
+            self._targeted[self._seen + n] = fault
+
+    def clear_faults(self) -> None:
+        """Drop every queued or targeted fault."""
+        with self._lock:
+            self._faults.clear()
+            self._targeted.clear()
+
+    @property
+    def pending_faults(self) -> int:
+        """Faults not yet consumed."""
+        with self._lock:
+            return len(self._faults) + len(self._targeted)
+
+    # --- request handling --------------------------------------------------------------------
+
+    def _handle(self, handler: _Handler) -> None:
+        """Record, then fault or answer, one request."""
+        raw = self._read_body(handler)
+        body = _parse_json(raw)
+        record = RecordedRequest(
+            method=handler.command,
+            path=handler.path,
+            headers=dict(handler.headers.items()),
+            body=body,
+            operation_name=_operation_name(body),
+        )
+        with self._lock:
+            self.requests.append(record)
+            self._seen += 1
+            fault = self._targeted.pop(self._seen, None)
+            if fault is None and self._faults:
+                fault = self._faults.popleft()
+        record.fault = fault.kind if fault else None
+        if self.latency:
+            self._stopping.wait(self.latency)
+        if fault is not None and fault.kind == "delay":
+            self._stopping.wait(fault.seconds)
+        if fault is not None and fault.kind == "reset":
+            _reset_connection(handler)
+            return
+        if fault is not None and fault.kind == "status":
+            self._send(handler, record, fault.status, fault.body or b"", fault.headers)
+            return
+        code, answer = self._answer(handler, body)
+        if fault is not None and fault.kind == "graphql_errors" and code == 200:
+            first_field = next(iter(answer.get("data") or {}), None)
+            error = {"message": fault.message, "path": [first_field] if first_field else []}
+            answer = {"data": answer.get("data") if fault.partial_data else None}
+            answer["errors"] = [error]
+        try:  # W&B's JSON is strict outside JSON strings (wandb-core rejects a bare NaN)
+            payload = json.dumps(answer, allow_nan=False).encode()
+        except ValueError:
+            self.internal_errors.append(traceback.format_exc())
+            code, payload = 500, b'{"errors": [{"message": "non-finite number in answer"}]}'
+        if fault is not None and fault.kind == "malformed_json":
+            payload = payload[: max(1, len(payload) // 2)]
+        self._send(handler, record, code, payload, {})
+
+    def _answer(self, handler: _Handler, body: Any) -> tuple[int, dict[str, Any]]:
+        """Status and JSON answer for a request with no fault."""
+        if urlsplit(handler.path).path.rstrip("/") != "/graphql":
+            return 404, {"errors": [{"message": f"no route for {handler.path}"}]}
+        if handler.command != "POST":
+            return 405, {"errors": [{"message": "use POST"}]}
+        if not self._authorised(handler.headers.get("Authorization")):
+            return 401, {"errors": [{"message": "user is not logged in"}], "data": None}
+        variables = body.get("variables") if isinstance(body, dict) else None
+        if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+            return 400, {"errors": [{"message": "request body must be JSON with a query"}]}
+        if variables is not None and not isinstance(variables, dict):
+            return 400, {"errors": [{"message": "variables must be a JSON object"}]}
+        result = graphql_sync(
+            self._schema,
+            body["query"],
+            root_value=QueryRoot(self.store),
+            variable_values=variables,
+            operation_name=body.get("operationName") or None,
+        )
+        answer: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            answer["errors"] = [error.formatted for error in result.errors]
+            for error in result.errors:
+                if error.original_error and not isinstance(error.original_error, GraphQLError):
+                    self.internal_errors.append(
+                        "".join(traceback.format_exception(error.original_error))
+                    )
+        return 200, answer
+
+    def _authorised(self, header: str | None) -> bool:
+        """Whether ``Authorization`` is ``Basic base64(api:<key>)`` with the right key."""
+        scheme, _, encoded = (header or "").partition(" ")
+        if scheme.lower() != "basic":
+            return False
+        try:
+            user, _, key = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        return user == "api" and key == self.api_key
+
+    def _read_body(self, handler: _Handler) -> bytes:
+        """The request body (``Content-Length`` framed, gzip decoded when so marked)."""
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        if handler.headers.get("Content-Encoding", "").lower() == "gzip" and raw:
+            try:
+                raw = gzip.decompress(raw)
+            except OSError:
+                return b""
+        return raw
+
+    def _send(
+        self,
+        handler: _Handler,
+        record: RecordedRequest,
+        code: int,
+        payload: bytes,
+        headers: Mapping[str, str],
+    ) -> None:
+        """Write a complete response; a client that hung up is not an error."""
+        record.status = code
+        try:
+            handler.send_response(code)
+            if not any(name.lower() == "content-type" for name in headers):
+                handler.send_header("Content-Type", "application/json")
+            for name, value in headers.items():
+                handler.send_header(name, value)
+            handler.send_header("Content-Length", str(len(payload)))
+            handler.end_headers()
+            handler.wfile.write(payload)
+            handler.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            handler.close_connection = True
+
+
+def _parse_json(raw: bytes) -> Any:
+    """The body as JSON, or ``None``."""
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _operation_name(body: Any) -> str | None:
+    """``operationName`` from the body, else the name of the document's first operation."""
+    if not isinstance(body, dict):
+        return None
+    if isinstance(body.get("operationName"), str) and body["operationName"]:
+        return str(body["operationName"])
+    try:
+        document = parse(body.get("query") or "")
+    except GraphQLError:
+        return None
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode) and definition.name:
+            return definition.name.value
+    return None
+
+
+def _reset_connection(handler: _Handler) -> None:
+    """Abort the TCP connection (RST) without a response."""
+    handler.close_connection = True
+    connection = handler.connection
+    try:
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        connection.close()
+    except OSError:
+        pass
