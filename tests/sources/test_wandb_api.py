@@ -208,7 +208,7 @@ def test_500s_until_the_budget_runs_out(wandb_server: WandbTestServer, http: htt
 def test_wrong_base_url_path(wandb_server: WandbTestServer, http: httpx.Client) -> None:
     """A base URL that is not the server root gets a 404 message about WANDB_BASE_URL."""
     client = WandbClient(http, api_key=wandb_server.api_key, base_url=wandb_server.base_url + "/x")
-    with pytest.raises(WandbQueryError, match="No W&B API at .*/x/graphql \\(HTTP 404\\)"):
+    with pytest.raises(WandbQueryError, match=r"No W&B API at .*/x/graphql \(HTTP 404\)"):
         WandbRunSource(client).fetch(selection())
 
 
