@@ -1,0 +1,238 @@
+"""Numbers, labels and headlines shared by the Markdown and terminal renderers.
+
+Everything here returns trusted text (built from numbers and fixed words) except where a
+function takes an ``escape`` callable for the user-controlled parts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from wandb_pr.compare import (
+    Comparison,
+    Direction,
+    MetricComparison,
+    MetricStatus,
+    SideStats,
+    Verdict,
+)
+from wandb_pr.compare._exhaustive import unhandled
+from wandb_pr.render.report import Report
+
+__all__ = [
+    "NO_VALUE",
+    "arrow",
+    "direction_label",
+    "format_delta",
+    "format_number",
+    "format_p",
+    "format_relative",
+    "format_side",
+    "format_value",
+    "headline",
+    "plural",
+    "sha_text",
+    "status_label",
+    "status_mark",
+    "verdict_mark",
+]
+
+NO_VALUE = "—"
+"""Shown where there is no value."""
+_HEX_SHA = re.compile(r"^[0-9a-fA-F]{4,64}$")
+
+
+def format_number(value: float, significant: int = 4) -> str:
+    """About ``significant`` digits, fixed-point between 1e-4 and 1e9, no needless zeros."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if value == 0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(value)))
+    if -4 <= magnitude < 9:
+        text = f"{value:.{max(significant - 1 - magnitude, 0)}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return f"{value:.{significant - 1}e}"
+
+
+def format_delta(value: float | None) -> str:
+    """A signed difference (``+0.0123``, ``-4.5``)."""
+    if value is None:
+        return NO_VALUE
+    return ("+" if value > 0 else "") + format_number(value, 3)
+
+
+def format_relative(value: float | None) -> str:
+    """A signed relative difference in percent (``+3.4%``)."""
+    if value is None:
+        return NO_VALUE
+    return ("+" if value > 0 else "") + format_number(value * 100, 2) + "%"
+
+
+def format_p(metric: MetricComparison) -> str:
+    """The Welch p-value, or a dash when the test was not run."""
+    if metric.welch is None:
+        return NO_VALUE
+    return "<0.001" if metric.welch.p < 0.001 else f"{metric.welch.p:.3f}"
+
+
+def format_side(stats: SideStats) -> str:
+    """``mean`` for one run, ``mean ± std (n=k)`` for several, a dash for none."""
+    if stats.mean is None:
+        return NO_VALUE
+    if stats.std is None:
+        return format_number(stats.mean)
+    return f"{format_number(stats.mean)} ± {format_number(stats.std, 2)} (n={stats.n})"
+
+
+def format_value(value: Any, escape: Callable[..., str]) -> str:
+    """A summary or config value for a table cell; strings go through ``escape``."""
+    if value is None:
+        return NO_VALUE
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int) and abs(value) < 10**9:
+        return str(value)
+    if isinstance(value, (int, float)):
+        try:
+            return format_number(float(value))
+        except OverflowError:  # an int beyond the float range
+            return "-huge" if value < 0 else "huge"
+    if isinstance(value, str):
+        return escape(value, max_length=40)
+    try:
+        text = json.dumps(value, sort_keys=True, default=str, allow_nan=True)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return escape(text, max_length=40)
+
+
+def arrow(delta: float | None) -> str:
+    """Which way the mean moved."""
+    if delta is None:
+        return ""
+    return "↑" if delta > 0 else "↓" if delta < 0 else "="
+
+
+def direction_label(metric: MetricComparison) -> str:
+    """``lower``, ``higher (inferred)``, or a dash."""
+    if metric.direction is Direction.NONE:
+        return NO_VALUE
+    elif metric.direction is Direction.HIGHER or metric.direction is Direction.LOWER:
+        word = metric.direction.value
+    else:
+        raise unhandled(metric.direction)
+    return f"{word} (inferred)" if metric.direction_inferred else word
+
+
+def status_mark(status: MetricStatus) -> str:
+    """The colour mark of a metric status."""
+    if status is MetricStatus.BETTER:
+        return "🟢"
+    elif status is MetricStatus.REGRESSION:
+        return "🔴"
+    elif status is MetricStatus.WORSE:
+        return "🟡"
+    elif status is MetricStatus.UNCHANGED or status is MetricStatus.NO_DIRECTION:
+        return "⚪"
+    elif status is MetricStatus.MISSING:
+        return "❔"
+    else:
+        raise unhandled(status)
+
+
+def status_label(metric: MetricComparison) -> str:
+    """The status in words; ``within noise`` when Welch's test found no significant difference."""
+    status = metric.status
+    if status is MetricStatus.BETTER:
+        return "better (within noise)" if metric.significant is False else "better"
+    elif status is MetricStatus.WORSE:
+        return "worse (within noise)"
+    elif status is MetricStatus.REGRESSION:
+        return "regression"
+    elif status is MetricStatus.UNCHANGED:
+        return "unchanged"
+    elif status is MetricStatus.NO_DIRECTION:
+        return "no direction"
+    elif status is MetricStatus.MISSING:
+        return "missing"
+    else:
+        raise unhandled(status)
+
+
+def verdict_mark(verdict: Verdict) -> str:
+    """The mark that opens the headline."""
+    if verdict is Verdict.PASS:
+        return "✅"
+    elif verdict is Verdict.REGRESSION:
+        return "❌"
+    elif verdict is Verdict.PENDING:
+        return "⏳"
+    elif verdict is Verdict.NO_RUNS:
+        return "⚠️"
+    else:
+        raise unhandled(verdict)
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 run``, ``2 runs``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def headline(report: Report, *, escape: Callable[..., str], code: Callable[[str], str]) -> str:
+    """The verdict in words (without its mark), e.g. ``2 regressions (val_loss, val_acc)``."""
+    comparison = report.comparison
+    verdict = comparison.verdict
+    if verdict is Verdict.PASS:
+        return _pass_headline(comparison)
+    elif verdict is Verdict.REGRESSION:
+        names = [escape(name, max_length=60) for name in comparison.regressions]
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        return f"{plural(len(names), 'regression')} ({shown})"
+    elif verdict is Verdict.PENDING:
+        count = comparison.in_progress
+        verb = "is" if count == 1 else "are"
+        return f"{plural(count, 'candidate run')} {verb} still running, results are provisional"
+    elif verdict is Verdict.NO_RUNS:
+        return _no_runs_headline(report, escape=escape, code=code)
+    else:
+        raise unhandled(verdict)
+
+
+def sha_text(sha: str, *, escape: Callable[..., str], code: Callable[[str], str]) -> str:
+    """A commit SHA as code when it looks like one, else as escaped text."""
+    return code(sha) if _HEX_SHA.match(sha) else escape(sha, max_length=64)
+
+
+def _pass_headline(comparison: Comparison) -> str:
+    if not comparison.metrics:
+        return "pass, no metrics to compare"
+    if comparison.counts.baselines == 0:
+        return "pass, no baseline runs to compare with"
+    compared = sum(1 for m in comparison.metrics if m.status is not MetricStatus.MISSING)
+    if compared == 0:
+        return "pass, no metric has values on both sides"
+    return f"pass, no regressions in {plural(compared, 'metric')}"
+
+
+def _no_runs_headline(
+    report: Report, *, escape: Callable[..., str], code: Callable[[str], str]
+) -> str:
+    sha = report.provenance.sha
+    where = f" for commit {sha_text(sha, escape=escape, code=code)}" if sha else ""
+    counts = report.comparison.counts
+    if counts.total == 0:
+        return f"no runs found{where}"
+    parts: Sequence[tuple[int, str]] = (
+        (counts.crashed, "crashed or failed"),
+        (counts.aborted, "killed or aborted"),
+        (counts.other, "in another state"),
+    )
+    why = ", ".join(f"{n} {what}" for n, what in parts if n)
+    return f"no usable runs{where} ({why})"

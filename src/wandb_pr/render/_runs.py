@@ -1,0 +1,92 @@
+"""The collapsible Markdown table of every run, candidates first, then baselines."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from wandb_pr.compare import counts_toward_stats
+from wandb_pr.models import Run
+from wandb_pr.render import _format as fmt
+from wandb_pr.render.escape import escape_markdown, safe_url
+from wandb_pr.render.report import Report
+from wandb_pr.summary import summary_value
+
+__all__ = ["RunTables", "run_tables"]
+
+_MAX_TAGS = 8
+
+
+@dataclass(frozen=True)
+class RunTables:
+    """The run tables' rows, rendered once; :meth:`render` shows all of them or the first few."""
+
+    header: str
+    """The header and alignment rows shared by both tables."""
+    candidates: tuple[str, ...]
+    """One table row per candidate run."""
+    baselines: tuple[str, ...]
+    """One table row per baseline run."""
+
+    def render(self, limit: int | None, *, files_note: str) -> str:
+        """The ``<details>`` block, with at most ``limit`` rows per side (all when ``None``)."""
+        total_c, total_b = len(self.candidates), len(self.baselines)
+        if not total_c and not total_b:
+            return ""
+        summary = f"Runs: {fmt.plural(total_c, 'candidate')}, {fmt.plural(total_b, 'baseline')}"
+        blocks = [f"<details><summary>{summary}</summary>"]
+        for title, rows in (("Candidates", self.candidates), ("Baselines", self.baselines)):
+            blocks.append(f"**{title}**")
+            shown = rows if limit is None else rows[:limit]
+            if not rows:
+                blocks.append("_None._")
+            elif shown:
+                blocks.append("\n".join((self.header, *shown)))
+        if limit is not None and (total_c > limit or total_b > limit):
+            blocks.append(
+                f"_Showing {min(limit, total_c):,} of {total_c:,} candidate runs and "
+                f"{min(limit, total_b):,} of {total_b:,} baseline runs to fit; {files_note}._"
+            )
+        blocks.append("</details>")
+        return "\n\n".join(blocks)
+
+
+def run_tables(report: Report, metrics: Sequence[str]) -> RunTables:
+    """Rows for every run: linked name, state, tags, short commit, config keys, metrics."""
+    keys = report.config_keys
+    header = ["Run", "State", "Tags", "Commit"]
+    header += [escape_markdown(k, max_length=40) for k in keys]
+    header += [escape_markdown(m, max_length=40) for m in metrics]
+    align = ["---"] * 4 + ["--:"] * (len(keys) + len(metrics))
+    head = f"{_row(header)}\n{_row(align)}"
+    return RunTables(
+        header=head,
+        candidates=tuple(_run_row(r, keys, metrics) for r in report.run_set.candidates),
+        baselines=tuple(_run_row(r, keys, metrics) for r in report.run_set.baselines),
+    )
+
+
+def _run_row(run: Run, keys: Sequence[str], metrics: Sequence[str]) -> str:
+    name = escape_markdown(run.name, max_length=80) or escape_markdown(run.id, max_length=80)
+    name = name or "(unnamed)"
+    url = safe_url(run.url)
+    state = run.state.value
+    if not counts_toward_stats(run.state):
+        state += " (not counted)"
+    tags = ", ".join(escape_markdown(tag, max_length=40) for tag in run.tags[:_MAX_TAGS])
+    if len(run.tags) > _MAX_TAGS:
+        tags += f" +{len(run.tags) - _MAX_TAGS}"
+    commit = run.short_commit
+    cells = [
+        f"[{name}]({url})" if url else name,
+        state,
+        tags,
+        fmt.sha_text(commit, escape=escape_markdown, code=lambda s: f"`{s}`") if commit else "",
+    ]
+    cells += [fmt.format_value(summary_value(run.config, k), escape_markdown) for k in keys]
+    cells += [fmt.format_value(summary_value(run.summary, m), escape_markdown) for m in metrics]
+    return _row(cells)
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |"

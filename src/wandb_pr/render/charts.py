@@ -1,0 +1,234 @@
+"""Metric history as unicode sparklines and Mermaid ``xychart-beta`` line charts.
+
+Each side's curve is the mean of its runs' histories on a common grid of steps: a run is
+interpolated linearly between its sampled points and holds its first/last value outside them
+(so a run that stopped early keeps its last value). Non-finite points are skipped.
+
+Mermaid's lexer reads numbers as ``[+-]?(\\d+(\\.\\d+)?|\\.\\d+)`` (no exponents), and a numeric
+x-axis spreads a line's points evenly from its min to its max by repeatedly adding
+``(max - min) / (points - 1)``; the grid's spacing is therefore an integer, or a power of two
+below 1, so that the sum is exact and no point falls off the end.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from wandb_pr.models import HistoryPoint, Run
+from wandb_pr.render.escape import mermaid_label
+
+__all__ = [
+    "BASELINE_COLOUR",
+    "CANDIDATE_COLOUR",
+    "SPARK_CHARS",
+    "Curves",
+    "curves",
+    "mermaid_chart",
+    "sparkline",
+]
+
+SPARK_CHARS = "▁▂▃▄▅▆▇█"
+"""Sparkline levels, lowest first."""
+CANDIDATE_COLOUR = ("blue", "#2563eb")
+"""Name and colour of the candidates' line."""
+BASELINE_COLOUR = ("grey", "#9ca3af")
+"""Name and colour of the baselines' line."""
+
+
+@dataclass(frozen=True)
+class Curves:
+    """One metric's mean history per side, on a common grid of steps."""
+
+    steps: tuple[float, ...]
+    """The grid: evenly spaced steps, at least two."""
+    candidate: tuple[float, ...] | None
+    """Mean candidate value at each step; ``None`` when no candidate has history."""
+    baseline: tuple[float, ...] | None
+    """Mean baseline value at each step; ``None`` when no baseline has history."""
+    candidate_runs: int
+    """Candidate runs with history for the metric."""
+    baseline_runs: int
+    """Baseline runs with history for the metric."""
+
+
+def curves(
+    metric: str, candidates: Iterable[Run], baselines: Iterable[Run], *, points: int = 30
+) -> Curves | None:
+    """Both sides' mean curves on a grid of at most about ``points`` steps; ``None`` if no data.
+
+    ``None`` too when all the history is at a single step (nothing to draw a line through).
+    """
+    cand = [h for h in (_finite_history(r, metric) for r in candidates) if h]
+    base = [h for h in (_finite_history(r, metric) for r in baselines) if h]
+    every = cand + base
+    if not every:
+        return None
+    lo = min(h[0][0] for h in every)
+    hi = max(h[-1][0] for h in every)
+    grid = _grid(lo, hi, max(points, 2))
+    if grid is None:
+        return None
+    candidate = _mean_curve(cand, grid) if cand else None
+    baseline = _mean_curve(base, grid) if base else None
+    if not all(math.isfinite(v) for curve in (candidate, baseline) if curve for v in curve):
+        return None  # the mean overflowed: nothing sensible to draw
+    return Curves(
+        steps=grid,
+        candidate=candidate,
+        baseline=baseline,
+        candidate_runs=len(cand),
+        baseline_runs=len(base),
+    )
+
+
+def sparkline(values: Sequence[float]) -> str:
+    """One block character per finite value, scaled between the smallest and the largest."""
+    values = [v for v in values if math.isfinite(v)]
+    if not values:
+        return ""
+    lo, hi = min(values), max(values)
+    top = len(SPARK_CHARS) - 1
+    if not hi > lo:
+        return SPARK_CHARS[top // 2] * len(values)
+    return "".join(SPARK_CHARS[round((v - lo) / (hi - lo) * top)] for v in values)
+
+
+def mermaid_chart(metric: str, data: Curves) -> str:
+    """A fenced ``mermaid`` block: the candidates' line (blue) first, the baselines' (grey) next.
+
+    Mermaid draws no legend for line charts; callers say in words which line is which.
+    """
+    lines = [c for c in (data.candidate, data.baseline) if c is not None]
+    colours = [
+        colour
+        for colour, c in (
+            (CANDIDATE_COLOUR[1], data.candidate),
+            (BASELINE_COLOUR[1], data.baseline),
+        )
+        if c is not None
+    ]
+    values = [v for line in lines for v in line]
+    y_lo, y_hi = min(values), max(values)
+    pad = (y_hi - y_lo) * 0.05 or abs(y_hi) * 0.05 or 1.0
+    y_lo, y_hi = y_lo - pad, y_hi + pad
+    decimals = _decimals(y_hi - y_lo)
+    label = mermaid_label(metric)
+    palette = ", ".join(colours)
+    out = [
+        "```mermaid",
+        '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "' + palette + '"}}}}%%',
+        "xychart-beta",
+        f'  title "{label}"',
+        f'  x-axis "step" {_exact(data.steps[0])} --> {_exact(data.steps[-1])}',
+        f'  y-axis "{label}" {_number(y_lo, decimals)} --> {_number(y_hi, decimals)}',
+    ]
+    out.extend("  line [" + ", ".join(_number(v, decimals) for v in line) + "]" for line in lines)
+    out.append("```")
+    return "\n".join(out)
+
+
+def _finite_history(run: Run, metric: str) -> list[HistoryPoint]:
+    """The run's finite ``(step, value)`` points for ``metric``, ordered by step."""
+    raw = run.history.get(metric, ())
+    try:
+        points = [(s, v) for s, v in raw if math.isfinite(s) and math.isfinite(v)]
+    except (TypeError, ValueError):  # not pairs of numbers: take what can be read
+        points = [p for p in (_point(p) for p in raw) if p is not None]
+    if any(points[i][0] > points[i + 1][0] for i in range(len(points) - 1)):
+        points.sort(key=lambda p: p[0])
+    return points
+
+
+def _point(raw: object) -> HistoryPoint | None:
+    try:
+        step, value = (float(x) for x in raw)  # type: ignore[attr-defined]
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return (step, value) if math.isfinite(step) and math.isfinite(value) else None
+
+
+def _grid(lo: float, hi: float, points: int) -> tuple[float, ...] | None:
+    """At most ``points`` evenly spaced steps covering ``lo..hi``, spaced 1, 2 or 5 times a
+    power of ten (or a power of two below 1), starting at a multiple of the spacing."""
+    span = hi - lo
+    wanted = span / (points - 1)
+    if not wanted > 0 or not math.isfinite(span):
+        return None
+    # Every grid step must be a float exactly, so the spacing is a multiple of the float
+    # resolution at the largest step.
+    resolution = math.ulp(max(abs(lo), abs(hi)))
+    for spacing in _spacings(max(wanted, resolution)):
+        if math.fmod(spacing, resolution):
+            continue
+        start = math.floor(lo / spacing) * spacing
+        count = math.ceil((hi - start) / spacing) + 1
+        if count <= points:
+            return tuple(start + i * spacing for i in range(count))
+    raise AssertionError("unreachable: spacings grow without bound")
+
+
+def _spacings(wanted: float) -> Iterable[float]:
+    """Nice spacings, increasing from about ``wanted`` (the caller takes the first that fits)."""
+    if wanted < 1:
+        power = 2.0 ** math.floor(math.log2(wanted))
+        while power < 1:
+            yield power
+            power *= 2
+    decade = 10.0 ** math.floor(math.log10(max(wanted, 1.0)))
+    while True:
+        yield from (decade, 2 * decade, 5 * decade)
+        decade *= 10
+
+
+def _mean_curve(
+    histories: Sequence[Sequence[HistoryPoint]], grid: Sequence[float]
+) -> tuple[float, ...]:
+    sums = [0.0] * len(grid)
+    for history in histories:
+        for i, value in enumerate(_resample(history, grid)):
+            sums[i] += value
+    return tuple(total / len(histories) for total in sums)
+
+
+def _resample(history: Sequence[HistoryPoint], grid: Sequence[float]) -> list[float]:
+    """The history at each grid step: linear between samples, held constant outside them."""
+    out: list[float] = []
+    last = len(history)
+    j = 0
+    for x in grid:
+        while j < last and history[j][0] < x:
+            j += 1
+        if j == 0:
+            out.append(history[0][1])
+        elif j == last:
+            out.append(history[-1][1])
+        else:
+            (x0, y0), (x1, y1) = history[j - 1], history[j]
+            out.append(y1 if x1 == x else y0 + (y1 - y0) * (x - x0) / (x1 - x0))
+    return out
+
+
+def _decimals(span: float) -> int:
+    """Decimals that resolve a thousandth of ``span`` (at most 15)."""
+    if not span > 0 or not math.isfinite(span):
+        return 6
+    return min(15, max(0, 3 - math.floor(math.log10(span))))
+
+
+def _exact(value: float) -> str:
+    """A grid step exactly (they are integers or multiples of a power of two), no exponent."""
+    return _strip(format(Decimal(value), "f"))
+
+
+def _number(value: float, decimals: int) -> str:
+    """Fixed-point, no exponent, no needless zeros: what Mermaid's lexer reads."""
+    return _strip(f"{value:.{decimals}f}")
+
+
+def _strip(text: str) -> str:
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text

@@ -1,0 +1,364 @@
+"""The Markdown report for a pull-request comment and the job summary (GitHub Flavored Markdown).
+
+Layout: the verdict on the first line; what was compared; the metric table with its legend
+and notes; a collapsible table of every run (candidates, then baselines); Mermaid charts of
+each metric's history; provenance. Every user-controlled string goes through
+:func:`~wandb_pr.render.escape.escape_markdown`, every link through
+:func:`~wandb_pr.render.escape.safe_url`.
+
+Size: the result never exceeds ``max_chars``, counted in UTF-8 bytes (never fewer than
+characters or UTF-16 code units, so the limit holds however it is counted). To fit, the
+report drops the charts, then the sparklines, then shows only the first rows of the run
+tables (saying how many were left out and that the CSV and JSON files have everything), then
+the first rows of the metric table, and as a last resort only the verdict.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from wandb_pr.compare import MetricComparison, MetricStatus, Verdict
+from wandb_pr.render import _format as fmt
+from wandb_pr.render._runs import RunTables, run_tables
+from wandb_pr.render.charts import (
+    BASELINE_COLOUR,
+    CANDIDATE_COLOUR,
+    Curves,
+    curves,
+    mermaid_chart,
+    sparkline,
+)
+from wandb_pr.render.escape import escape_markdown, safe_url
+from wandb_pr.render.report import Report
+
+__all__ = ["COMMENT_LIMIT", "SUMMARY_LIMIT", "render_markdown"]
+
+logger = logging.getLogger(__name__)
+
+COMMENT_LIMIT = 65_536
+"""GitHub's limit for a comment body (and, less one, a check run's summary)."""
+SUMMARY_LIMIT = 1_048_576
+"""GitHub's limit for ``$GITHUB_STEP_SUMMARY`` (1 MiB)."""
+_FILES = "the CSV and JSON report files have the full data"
+_NONE_USABLE = (
+    "Every candidate run crashed, failed, was killed, aborted or preempted, so there is nothing "
+    "to compare; the runs are listed below."
+)
+_NO_RUNS_TIP = (
+    'Tip: log `github_sha` in the run config (`wandb.init(config={"github_sha": sha})`) '
+    "or enable git in wandb (run inside the checkout), so runs can be matched to commits."
+)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How much of the report to show."""
+
+    charts: bool = True
+    sparklines: bool = True
+    run_rows: int | None = None
+    metric_rows: int | None = None
+
+
+def render_markdown(report: Report, *, max_chars: int = COMMENT_LIMIT) -> str:
+    """The report as GitHub Markdown, at most ``max_chars`` (UTF-8 bytes) long."""
+    parts = _Parts(report, limit=max_chars)
+    layout = _Layout()
+    for step in (layout, replace(layout, charts=False), _Layout(charts=False, sparklines=False)):
+        text = parts.assemble(step)
+        if _size(text) <= max_chars:
+            return text
+        logger.debug("report of %d bytes is over %d; degrading", _size(text), max_chars)
+    layout = _Layout(charts=False, sparklines=False)
+    most = max(len(parts.runs.candidates), len(parts.runs.baselines))
+    rows = _largest(most, lambda k: _size(parts.assemble(replace(layout, run_rows=k))) <= max_chars)
+    if rows is not None:
+        return parts.assemble(replace(layout, run_rows=rows))
+    layout = replace(layout, run_rows=0)
+    rows = _largest(
+        len(parts.metrics),
+        lambda k: _size(parts.assemble(replace(layout, metric_rows=k))) <= max_chars,
+    )
+    if rows is not None:
+        return parts.assemble(replace(layout, metric_rows=rows))
+    return _cut(parts.minimal(), max_chars)
+
+
+class _Parts:
+    """The report's pieces, rendered once, put together by :meth:`assemble` for a layout."""
+
+    def __init__(self, report: Report, *, limit: int) -> None:
+        self.report = report
+        self.limit = limit
+        comparison = report.comparison
+        self.metrics = comparison.metrics if comparison.verdict is not Verdict.NO_RUNS else ()
+        self.counted = frozenset(comparison.counted_candidates + comparison.counted_baselines)
+        candidates = [r for r in report.run_set.candidates if r.id in self.counted]
+        baselines = [r for r in report.run_set.baselines if r.id in self.counted]
+        self.sparks: dict[str, str] = {}
+        self.charts: list[str] = []
+        for metric in self.metrics:
+            own = curves(metric.name, candidates, (), points=16)
+            if own is not None and own.candidate is not None:
+                self.sparks[metric.name] = sparkline(own.candidate)
+            both = curves(metric.name, candidates, baselines, points=40)
+            if both is not None:
+                self.charts.append(_chart(metric, both))
+        self.runs: RunTables = run_tables(report, [m.name for m in comparison.metrics])
+        self.head = self._head()
+        self.legend = self._legend()
+        self.notes = self._notes()
+        self.provenance = self._provenance()
+
+    def assemble(self, layout: _Layout) -> str:
+        """The report text for ``layout``."""
+        blocks = [self.head]
+        if self.metrics:
+            blocks.append(self._metric_table(layout))
+            blocks.append(self.legend)
+        elif self.report.comparison.verdict is not Verdict.NO_RUNS:
+            blocks.append("No numeric metrics were found in the candidate runs' summaries.")
+        if self.notes:
+            blocks.append(self.notes)
+        blocks.append(self.runs.render(layout.run_rows, files_note=_FILES))
+        if self.charts:
+            if layout.charts:
+                blocks.append("**History**\n\n" + "\n\n".join(self.charts))
+            else:
+                blocks.append(f"_Charts left out to fit {self.limit:,} characters._")
+        blocks.append(self.provenance)
+        return "\n\n".join(b for b in blocks if b) + "\n"
+
+    def minimal(self) -> str:
+        """The verdict alone, for when nothing else fits."""
+        return f"{self.head.splitlines()[0]}\n\nThe report is too large to show here; {_FILES}.\n"
+
+    def _head(self) -> str:
+        report = self.report
+        comparison = report.comparison
+        mark = fmt.verdict_mark(comparison.verdict)
+        line = f"### {mark} wandb-pr: {fmt.headline(report, escape=escape_markdown, code=_code)}"
+        if comparison.verdict is Verdict.NO_RUNS:
+            if comparison.counts.total:
+                return f"{line}\n\n{_NONE_USABLE}"
+            searched = escape_markdown(report.provenance.candidate_selection, max_length=500)
+            lines = [line, ""]
+            if searched:
+                lines.append(f"Searched for: {searched}.")
+                lines.append("")
+            lines.append(_NO_RUNS_TIP)
+            return "\n".join(lines)
+        return f"{line}\n\n{self._intro()}"
+
+    def _intro(self) -> str:
+        report = self.report
+        counts = report.comparison.counts
+        states = (
+            (counts.finished, "finished"),
+            (counts.running, "running"),
+            (counts.crashed, "crashed or failed"),
+            (counts.aborted, "killed or aborted"),
+            (counts.other, "other"),
+        )
+        detail = ", ".join(f"{n} {what}" for n, what in states if n)
+        sha = report.provenance.sha
+        of = (
+            f" of commit {fmt.sha_text(sha[:12], escape=escape_markdown, code=_code)}"
+            if sha
+            else ""
+        )
+        project = _project_link(report)
+        where = f" in {project}" if project else ""
+        return (
+            f"Comparing **{fmt.plural(counts.total, 'candidate run')}**{of} ({detail}) "
+            f"with **{fmt.plural(counts.baselines, 'baseline run')}**{where}."
+        )
+
+    def _metric_table(self, layout: _Layout) -> str:
+        with_p = any(m.welch is not None for m in self.metrics)
+        with_trend = layout.sparklines and bool(self.sparks)
+        header = ["Status", "Metric", "Goal", "Baseline", "Candidate", "Δ", "Δ %"]
+        align = ["---", "---", "---", "--:", "--:", "--:", "--:"]
+        if with_p:
+            header.append("p")
+            align.append("--:")
+        if with_trend:
+            header.append("Trend")
+            align.append("---")
+        lines = [_row(header), _row(align)]
+        shown = self.metrics if layout.metric_rows is None else self.metrics[: layout.metric_rows]
+        for metric in shown:
+            cells = [
+                f"{fmt.status_mark(metric.status)} {fmt.status_label(metric)}",
+                escape_markdown(metric.name, max_length=100),
+                fmt.direction_label(metric),
+                fmt.format_side(metric.baseline),
+                fmt.format_side(metric.candidate),
+                f"{fmt.arrow(metric.delta)} {fmt.format_delta(metric.delta)}".strip(),
+                fmt.format_relative(metric.relative_delta),
+            ]
+            if with_p:
+                cells.append(fmt.format_p(metric))
+            if with_trend:
+                cells.append(self.sparks.get(metric.name, ""))
+            lines.append(_row(cells))
+        table = "\n".join(lines)
+        left_out = len(self.metrics) - len(shown)
+        if left_out:
+            table += f"\n\n_{fmt.plural(left_out, 'more metric')} not shown to fit; {_FILES}._"
+        return table
+
+    def _legend(self) -> str:
+        comparison = self.report.comparison
+        parts = [
+            "Δ = candidate mean - baseline mean; a side with several runs shows "
+            "mean ± standard deviation (n = runs with a value)."
+        ]
+        if any(m.welch is not None for m in self.metrics):
+            parts.append(
+                "p: Welch's t-test (two-sided, unequal variances), run where both sides have "
+                f"at least 2 runs; worse is a regression only if p < {comparison.alpha:g} and "
+                "beyond the tolerance (🟡 = worse, but within run-to-run noise; with a single "
+                "run on a side the tolerance alone decides)."
+            )
+        elif any(m.status is not MetricStatus.MISSING for m in self.metrics):
+            parts.append(
+                "No significance test: it needs at least 2 runs on each side, so any change "
+                "beyond the tolerance counts."
+            )
+        if any(m.direction_inferred for m in self.metrics):
+            parts.append('Goal "inferred": guessed from the metric\'s name.')
+        if self.sparks:
+            parts.append("Trend: the candidates' mean history.")
+        tolerances = [
+            f"{escape_markdown(m.name, max_length=60)} {m.spec.tolerance}"
+            for m in self.metrics
+            if m.spec.tolerance.amount
+        ]
+        if tolerances:
+            parts.append("Tolerances: " + ", ".join(tolerances) + ".")
+        if comparison.auto_metrics:
+            more = comparison.metrics_left_out
+            extra = f"; {fmt.plural(more, 'more key')} left out" if more else ""
+            parts.append(
+                "Metrics chosen automatically: the numeric summary keys of the candidate runs"
+                f"{extra}. Name them in the `metrics` setting to choose."
+            )
+        return " ".join(parts)
+
+    def _notes(self) -> str:
+        report = self.report
+        comparison = report.comparison
+        names = {r.id: r.name for r in (*report.run_set.candidates, *report.run_set.baselines)}
+        notes: list[str] = []
+        for metric in self.metrics:
+            gaps = _gaps(metric, names)
+            if gaps:
+                notes.append(f"{escape_markdown(metric.name, max_length=60)}: {gaps}")
+        if report.run_set.candidates or report.run_set.baselines:
+            if comparison.counts.baselines == 0:
+                how = escape_markdown(report.provenance.baseline_selection, max_length=300)
+                notes.append(f"No baseline runs were found{': ' + how if how else ''}.")
+            skipped = [
+                r for r in (*report.run_set.candidates, *report.run_set.baselines)
+                if r.id not in self.counted
+            ]  # fmt: skip
+            if skipped and comparison.verdict is not Verdict.NO_RUNS:
+                notes.append(
+                    f"{fmt.plural(len(skipped), 'run')} not counted (crashed, failed, killed, "
+                    "aborted, preempted or not started); they are listed under Runs."
+                )
+        warnings = report.run_set.warnings
+        notes.extend(escape_markdown(w, max_length=300) for w in warnings[:10])
+        if len(warnings) > 10:
+            notes.append(f"{fmt.plural(len(warnings) - 10, 'more warning')} not shown.")
+        return "\n".join(f"- {note}" for note in notes)
+
+    def _provenance(self) -> str:
+        prov = self.report.provenance
+        lines = ["**Provenance**", ""]
+        project = _project_link(self.report)
+        if project:
+            lines.append(f"- W&B project: {project}")
+        if prov.sha:
+            commit = f"- Commit: {fmt.sha_text(prov.sha, escape=escape_markdown, code=_code)}"
+            if prov.secondary_sha:
+                second = fmt.sha_text(prov.secondary_sha, escape=escape_markdown, code=_code)
+                commit += f" (secondary SHA {second})"
+            lines.append(commit)
+        for label, text in (
+            ("Candidates", prov.candidate_selection),
+            ("Baselines", prov.baseline_selection),
+        ):
+            if text:
+                lines.append(f"- {label}: {escape_markdown(text, max_length=500)}")
+        url = safe_url(prov.workflow_run_url)
+        if url:
+            lines.append(f"- Made by [this workflow run]({url})")
+        return "\n".join(lines) if len(lines) > 2 else ""
+
+
+def _chart(metric: MetricComparison, data: Curves) -> str:
+    lines = []
+    if data.candidate is not None:
+        lines.append(f"{CANDIDATE_COLOUR[0]} = candidates ({_mean_of(data.candidate_runs)})")
+    if data.baseline is not None:
+        lines.append(f"{BASELINE_COLOUR[0]} = baselines ({_mean_of(data.baseline_runs)})")
+    caption = f"**{escape_markdown(metric.name, max_length=100)}**: {', '.join(lines)}; by step."
+    return f"{caption}\n\n{mermaid_chart(metric.name, data)}"
+
+
+def _mean_of(runs: int) -> str:
+    return "1 run" if runs == 1 else f"mean of {runs} runs"
+
+
+def _gaps(metric: MetricComparison, names: dict[str, str]) -> str:
+    parts = []
+    for side, stats in (("candidate", metric.candidate), ("baseline", metric.baseline)):
+        total = stats.n + len(stats.missing) + len(stats.unusable)
+        for ids, what in ((stats.missing, "no value"), (stats.unusable, "not a finite number")):
+            if ids:
+                shown = ", ".join(escape_markdown(names.get(i, i), max_length=40) for i in ids[:3])
+                more = f" and {len(ids) - 3} more" if len(ids) > 3 else ""
+                parts.append(f"{what} on {len(ids)} of {total} {side} runs ({shown}{more})")
+    return "; ".join(parts)
+
+
+def _project_link(report: Report) -> str:
+    prov = report.provenance
+    label = escape_markdown(f"{prov.entity}/{prov.project}", max_length=120)
+    url = safe_url(prov.project_url)
+    return f"[{label}]({url})" if url else label
+
+
+def _code(text: str) -> str:
+    return f"`{text}`"
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _largest(most: int, fits: Callable[[int], bool]) -> int | None:
+    """The largest ``k`` in ``0..most`` with ``fits(k)`` (true up to some k), or ``None``."""
+    if not fits(0):
+        return None
+    lo, hi = 0, most
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _cut(text: str, limit: int) -> str:
+    """At most ``limit`` UTF-8 bytes of ``text``, never splitting a character."""
+    return text.encode("utf-8")[: max(limit, 0)].decode("utf-8", "ignore")

@@ -1,0 +1,221 @@
+"""The report as plain text for a terminal (``wandb-pr report`` on a laptop).
+
+The same facts as the Markdown report, as aligned columns: the verdict, what was compared,
+the metric table, notes, a short list of runs and the provenance. ANSI colours only when
+asked for. User text goes through :func:`~wandb_pr.render.escape.escape_terminal`, which
+removes escape sequences, control characters and bidi overrides.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from wandb_pr.compare import MetricStatus, Verdict, counts_toward_stats
+from wandb_pr.compare._exhaustive import unhandled
+from wandb_pr.models import Run
+from wandb_pr.render import _format as fmt
+from wandb_pr.render.escape import escape_terminal
+from wandb_pr.render.report import Report
+
+__all__ = ["render_terminal"]
+
+_RESET = "\x1b[0m"
+_BOLD = "\x1b[1m"
+_GREEN = "\x1b[32m"
+_RED = "\x1b[31m"
+_YELLOW = "\x1b[33m"
+_DIM = "\x1b[2m"
+_RUNS_SHOWN = 10
+
+
+def render_terminal(report: Report, *, color: bool) -> str:
+    """The report as aligned plain text; ANSI colours when ``color``."""
+    comparison = report.comparison
+    paint = _Paint(color)
+    words = fmt.headline(report, escape=escape_terminal, code=lambda s: s)
+    lines = [paint(f"wandb-pr: {words}", _verdict_colour(comparison.verdict), bold=True), ""]
+    lines.append(_intro(report))
+    if comparison.verdict is not Verdict.NO_RUNS and comparison.metrics:
+        lines.append("")
+        lines.extend(_metric_table(report, paint))
+        if any(m.welch is not None for m in comparison.metrics):
+            lines.append("")
+            lines.append(
+                f"p: Welch's t-test (two-sided); worse is a regression only if p < "
+                f"{comparison.alpha:g} and beyond the tolerance."
+            )
+    elif comparison.verdict is Verdict.NO_RUNS and not comparison.counts.total:
+        lines.append(
+            "Tip: log github_sha in the run config or enable git in wandb, so runs can be "
+            "matched to commits."
+        )
+    notes = _notes(report)
+    if notes:
+        lines.append("")
+        lines.extend(f"- {note}" for note in notes)
+    for title, runs in (
+        ("Candidates", report.run_set.candidates),
+        ("Baselines", report.run_set.baselines),
+    ):
+        lines.append("")
+        lines.append(f"{title} ({len(runs)}):")
+        lines.extend(_run_lines(runs))
+    lines.append("")
+    lines.extend(_provenance(report))
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class _Paint:
+    """Wraps text in ANSI colour codes, or not."""
+
+    color: bool
+
+    def __call__(self, text: str, colour: str, *, bold: bool = False) -> str:
+        if not self.color or (not colour and not bold):
+            return text
+        return f"{_BOLD if bold else ''}{colour}{text}{_RESET}"
+
+
+def _verdict_colour(verdict: Verdict) -> str:
+    if verdict is Verdict.PASS:
+        return _GREEN
+    elif verdict is Verdict.REGRESSION:
+        return _RED
+    elif verdict is Verdict.PENDING or verdict is Verdict.NO_RUNS:
+        return _YELLOW
+    else:
+        raise unhandled(verdict)
+
+
+def _status_colour(status: MetricStatus) -> str:
+    if status is MetricStatus.BETTER:
+        return _GREEN
+    elif status is MetricStatus.REGRESSION:
+        return _RED
+    elif status is MetricStatus.WORSE:
+        return _YELLOW
+    elif (
+        status is MetricStatus.UNCHANGED
+        or status is MetricStatus.NO_DIRECTION
+        or status is MetricStatus.MISSING
+    ):
+        return _DIM
+    else:
+        raise unhandled(status)
+
+
+def _intro(report: Report) -> str:
+    counts = report.comparison.counts
+    prov = report.provenance
+    of = f" of commit {escape_terminal(prov.sha[:12])}" if prov.sha else ""
+    project = escape_terminal(f"{prov.entity}/{prov.project}", max_length=120)
+    return (
+        f"{fmt.plural(counts.total, 'candidate run')}{of} vs "
+        f"{fmt.plural(counts.baselines, 'baseline run')} in {project}"
+    )
+
+
+def _metric_table(report: Report, paint: _Paint) -> list[str]:
+    metrics = report.comparison.metrics
+    with_p = any(m.welch is not None for m in metrics)
+    header = ["metric", "goal", "baseline", "candidate", "delta", "rel", "p", "status"]
+    rows = [
+        [
+            escape_terminal(m.name, max_length=60),
+            fmt.direction_label(m),
+            fmt.format_side(m.baseline),
+            fmt.format_side(m.candidate),
+            fmt.format_delta(m.delta),
+            fmt.format_relative(m.relative_delta),
+            fmt.format_p(m),
+            fmt.status_label(m),
+        ]
+        for m in metrics
+    ]
+    if not with_p:
+        header.pop(6)
+        for row in rows:
+            row.pop(6)
+    widths = [max(_width(row[i]) for row in (header, *rows)) for i in range(len(header))]
+    lines = [paint(_line(header, widths), "", bold=True)]
+    for metric, row in zip(metrics, rows, strict=True):
+        lines.append(paint(_line(row, widths), _status_colour(metric.status)))
+    return lines
+
+
+def _notes(report: Report) -> list[str]:
+    notes: list[str] = []
+    comparison = report.comparison
+    for m in comparison.metrics:
+        for side, stats in (("candidate", m.candidate), ("baseline", m.baseline)):
+            if stats.missing:
+                notes.append(
+                    f"{escape_terminal(m.name)}: no value on {len(stats.missing)} {side} runs"
+                )
+            if stats.unusable:
+                notes.append(
+                    f"{escape_terminal(m.name)}: not a finite number on "
+                    f"{len(stats.unusable)} {side} runs"
+                )
+    if comparison.auto_metrics and comparison.metrics:
+        more = comparison.metrics_left_out
+        notes.append(
+            "metrics chosen automatically from the candidates' summaries"
+            + (f" ({more} more left out)" if more else "")
+        )
+    notes.extend(escape_terminal(w, max_length=300) for w in report.run_set.warnings[:10])
+    return notes
+
+
+def _run_lines(runs: Sequence[Run]) -> list[str]:
+    rows = [
+        [
+            escape_terminal(r.name or r.id, max_length=40),
+            r.state.value + ("" if counts_toward_stats(r.state) else " (not counted)"),
+            escape_terminal(r.short_commit or "", max_length=12),
+            ", ".join(escape_terminal(t, max_length=30) for t in r.tags[:5]),
+        ]
+        for r in runs[:_RUNS_SHOWN]
+    ]
+    if not rows:
+        return ["  (none)"]
+    widths = [max(_width(row[i]) for row in rows) for i in range(4)]
+    lines = ["  " + _line(row, widths) for row in rows]
+    if len(runs) > _RUNS_SHOWN:
+        lines.append(f"  ... and {len(runs) - _RUNS_SHOWN} more (see the CSV/JSON report)")
+    return lines
+
+
+def _provenance(report: Report) -> list[str]:
+    prov = report.provenance
+    lines = []
+    if prov.project_url:
+        lines.append(f"project:    {escape_terminal(prov.project_url, max_length=300)}")
+    if prov.sha:
+        lines.append(f"commit:     {escape_terminal(prov.sha, max_length=64)}")
+    if prov.secondary_sha:
+        lines.append(f"secondary:  {escape_terminal(prov.secondary_sha, max_length=64)}")
+    if prov.candidate_selection:
+        lines.append(f"candidates: {escape_terminal(prov.candidate_selection, max_length=500)}")
+    if prov.baseline_selection:
+        lines.append(f"baselines:  {escape_terminal(prov.baseline_selection, max_length=500)}")
+    if prov.workflow_run_url:
+        lines.append(f"workflow:   {escape_terminal(prov.workflow_run_url, max_length=300)}")
+    return lines
+
+
+def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
+    return "  ".join(
+        cell + " " * (width - _width(cell)) for cell, width in zip(cells, widths, strict=True)
+    ).rstrip()
+
+
+def _width(text: str) -> int:
+    """Columns a string takes: wide East Asian characters count two, combining marks none."""
+    return sum(
+        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        for c in text
+    )
