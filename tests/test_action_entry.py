@@ -64,6 +64,8 @@ def test_new_action_outputs_and_files(github: dict[str, str]) -> None:
     assert code == 0, err
     workspace = Path(github["GITHUB_WORKSPACE"])
     assert outputs(github) == {
+        "verdict": "pending",
+        "regressions": "",
         "complete": "false",
         "single-run": "false",
         "num-finished": "2",

@@ -204,6 +204,8 @@ def test_main_action_end_to_end(
     )
     assert not result.failed, result.steps[-1].stderr
     assert result.outputs == {
+        "verdict": "pass",
+        "regressions": "",
         "complete": "true",
         "single-run": "false",
         "num-finished": "3",

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from wandb_pr.commands import load_event, open_offline_source, open_wandb_source
+from wandb_pr.commands import load_event, open_offline_source, open_wandb_source, workflow_run_url
+from wandb_pr.compare import MetricSpec, parse_metric_specs
+from wandb_pr.errors import InputError
 from wandb_pr.events import event_commit
 from wandb_pr.models import StateCounts
-from wandb_pr.pipeline import Destinations, Outcome, fetch_runs, write_files
+from wandb_pr.pipeline import Context, Destinations, Outcome, produce, write_files
 from wandb_pr.settings import (
     Settings,
     check_settings,
@@ -31,7 +33,6 @@ from wandb_pr.settings import (
     parse_run_ids,
     parse_sha,
 )
-from wandb_pr.sources.interface import RunSource
 
 __all__ = ["run_action"]
 
@@ -56,14 +57,14 @@ class _Inputs:
 
 def run_action(*, env: Mapping[str, str], compat: bool, stdout: TextIO, stderr: TextIO) -> int:
     """Run the Action: fetch, write files, set outputs; return the exit code."""
-    from wandb_pr.cli import EXIT_OK
+    from wandb_pr.cli import EXIT_OK, EXIT_REGRESSION
 
     inputs = _Inputs(env, compat)
     env = _with_wandb_inputs(env, inputs)
     api_key = env.get("WANDB_API_KEY", "").strip()
     if api_key:
         stdout.write(f"::add-mask::{api_key}\n")
-    debug = bool(inputs.get("DEBUG")) if compat else _debug(inputs)
+    debug = bool(inputs.get("DEBUG")) if compat else _flag(inputs, "debug")
     if debug:
         logging.getLogger("wandb_pr").setLevel(logging.DEBUG)
     settings = _compat_settings(inputs) if compat else _settings(inputs, env)
@@ -71,21 +72,29 @@ def run_action(*, env: Mapping[str, str], compat: bool, stdout: TextIO, stderr: 
     deadline = 120.0 if compat else float(_int(inputs, "deadline", 120, 1, 3600))
     workspace = Path(env.get("GITHUB_WORKSPACE") or ".")
 
-    source: RunSource
+    run_url = workflow_run_url(env)
     if runs_dir:
         source = open_offline_source(workspace / runs_dir, stderr=stderr)
-        outcome = fetch_runs(settings, source)
+        outcome = produce(settings, source, Context(workflow_run_url=run_url))
     else:
         with open_wandb_source(env, deadline=deadline) as wandb_source:
-            outcome = fetch_runs(settings, wandb_source)
+            project_url = f"{wandb_source.app_url}/{settings.path}"
+            context = Context(project_url=project_url, workflow_run_url=run_url)
+            outcome = produce(settings, wandb_source, context)
 
     for warning in outcome.run_set.warnings:
         stdout.write(f"::warning title=wandb-pr::{_escape_command(warning)}\n")
     destinations = _destinations(inputs, env, workspace)
     counts = outcome.run_set.counts
-    outputs = _compat_outputs(counts) if compat else _outputs(counts, destinations)
+    outputs = _compat_outputs(counts) if compat else _outputs(outcome, destinations)
     outcome = write_files(outcome, settings, destinations, outputs=outputs)
     _log_outcome(outcome, stdout, compat=compat)
+    if not compat and outcome.regressed and _flag(inputs, "fail-on-regression"):
+        stdout.write(
+            "::error title=wandb-pr::Regression in "
+            f"{_escape_command(', '.join(outcome.report.comparison.regressions))}\n"
+        )
+        return EXIT_REGRESSION
     return EXIT_OK
 
 
@@ -142,7 +151,7 @@ def _settings(inputs: _Inputs, env: Mapping[str, str]) -> Settings:
         baseline_filter=parse_filter(
             inputs.get("baseline-filter"), what=inputs.what("baseline-filter")
         ),
-        metrics=parse_list(inputs.get("metrics"), what=inputs.what("metrics")),
+        metrics=_metrics(inputs, "metrics"),
         config_keys=parse_list(inputs.get("config-keys"), what=inputs.what("config-keys")),
         page_size=_int(inputs, "page-size", 100, 1, 1000),
     )
@@ -167,7 +176,7 @@ def _compat_settings(inputs: _Inputs) -> Settings:
         sha_prefix=False,
         run_ids=parse_run_ids([run_id], what=inputs.what("RUN_ID")) if run_id else (),
         baseline_tags=parse_list(inputs.get("BASELINE_TAGS"), what=inputs.what("BASELINE_TAGS")),
-        metrics=parse_list(inputs.get("DISPLAY_METRICS"), what=inputs.what("DISPLAY_METRICS")),
+        metrics=_metrics(inputs, "DISPLAY_METRICS"),
         config_keys=parse_list(
             inputs.get("DISPLAY_CONFIG_VARS"), what=inputs.what("DISPLAY_CONFIG_VARS")
         ),
@@ -181,20 +190,31 @@ def _compat_settings(inputs: _Inputs) -> Settings:
 def _destinations(inputs: _Inputs, env: Mapping[str, str], workspace: Path) -> Destinations:
     """Where files and outputs go."""
     step_outputs = Path(env["GITHUB_OUTPUT"]) if env.get("GITHUB_OUTPUT") else None
+    summary = Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None
     if inputs.compat:
         return Destinations(
-            csv=workspace / "wandb_report.csv", step_outputs=step_outputs, csv_finished_only=True
+            csv=workspace / "wandb_report.csv",
+            step_summary=summary,
+            step_outputs=step_outputs,
+            seed_csv=True,
         )
     csv_path = inputs.get("csv-path") or "wandb_report.csv"
     json_path = inputs.get("json-path") or "wandb_report.json"
     return Destinations(
-        csv=workspace / csv_path, json=workspace / json_path, step_outputs=step_outputs
+        csv=workspace / csv_path,
+        json=workspace / json_path,
+        step_summary=summary,
+        step_outputs=step_outputs,
     )
 
 
-def _outputs(counts: StateCounts, destinations: Destinations) -> dict[str, str]:
+def _outputs(outcome: Outcome, destinations: Destinations) -> dict[str, str]:
     """The new action's outputs (booleans as ``true``/``false``, as Actions spell them)."""
+    counts = outcome.run_set.counts
+    comparison = outcome.report.comparison
     return {
+        "verdict": comparison.verdict.value,
+        "regressions": ",".join(comparison.regressions),
         "complete": str(counts.complete).lower(),
         "single-run": str(counts.single_run).lower(),
         "num-finished": str(counts.finished),
@@ -236,9 +256,19 @@ def _log_outcome(outcome: Outcome, stdout: TextIO, *, compat: bool) -> None:
             stdout.write(f"wandb-pr: wrote the {kind} report to {path}\n")
 
 
-def _debug(inputs: _Inputs) -> bool:
-    """The new action's ``debug`` input."""
-    return parse_bool(inputs.get("debug"), what=inputs.what("debug"), default=False)
+def _flag(inputs: _Inputs, name: str) -> bool:
+    """A boolean input of the new action (default false)."""
+    return parse_bool(inputs.get(name), what=inputs.what(name), default=False)
+
+
+def _metrics(inputs: _Inputs, name: str) -> tuple[MetricSpec, ...]:
+    """A list of metric specs, with errors naming the input."""
+    try:
+        return parse_metric_specs(parse_list(inputs.get(name), what=inputs.what(name)))
+    except InputError as exc:
+        if exc.message.startswith(inputs.what(name)):
+            raise
+        raise InputError(f"{inputs.what(name)}: {exc.message}", tip=exc.tip) from None
 
 
 def _int(inputs: _Inputs, name: str, default: int, low: int, high: int) -> int:

@@ -242,6 +242,11 @@ def _parser() -> argparse.ArgumentParser:
         help="save the fetched runs to FILE (for --snapshot)",
     )
     what.add_argument(
+        "--fail-on-regression",
+        action="store_true",
+        help="exit 1 when a metric regressed beyond its tolerance",
+    )
+    what.add_argument(
         "--debug", action="store_true", help="log what is sent and received (never the API key)"
     )
 

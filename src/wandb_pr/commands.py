@@ -17,12 +17,21 @@ from typing import Any, TextIO
 import httpx
 
 from wandb_pr import __version__
+from wandb_pr.compare import parse_metric_specs
 from wandb_pr.errors import InputError
 from wandb_pr.events import EventCommit, event_commit
-from wandb_pr.pipeline import Destinations, Outcome, fetch_runs, write_files
+from wandb_pr.pipeline import (
+    Context,
+    Destinations,
+    Outcome,
+    csv_text,
+    json_text,
+    produce,
+    write_files,
+)
 from wandb_pr.publish.files import write_atomically
-from wandb_pr.render.csv_report import render_csv
-from wandb_pr.render.json_report import render_json
+from wandb_pr.render.markdown import render_markdown
+from wandb_pr.render.terminal import render_terminal
 from wandb_pr.retry import RetryPolicy
 from wandb_pr.settings import (
     Settings,
@@ -47,7 +56,7 @@ def run_report(
     args: argparse.Namespace, *, env: Mapping[str, str], stdout: TextIO, stderr: TextIO
 ) -> int:
     """The ``report`` command; returns the exit code."""
-    from wandb_pr.cli import EXIT_OK
+    from wandb_pr.cli import EXIT_OK, EXIT_REGRESSION
 
     if args.snapshot and args.runs_dir:
         raise InputError(
@@ -61,53 +70,49 @@ def run_report(
     elif args.runs_dir is not None:
         default_project = ("", "")  # offline runs: any project unless --project narrows it
     settings = settings_from_args(args, env=env, default_project=default_project)
-    with _source(args, env=env, stderr=stderr, snapshot=snapshot) as source:
-        outcome = fetch_runs(settings, source, history_keys=_history_keys(settings))
+    with _source(args, env=env, stderr=stderr, snapshot=snapshot) as (source, app_url):
+        project_url = f"{app_url}/{settings.path}" if app_url else None
+        context = Context(project_url=project_url, workflow_run_url=workflow_run_url(env))
+        outcome = produce(settings, source, context)
     for warning in outcome.run_set.warnings:
         stderr.write(f"wandb-pr: warning: {warning}\n")
     destinations = Destinations(csv=args.csv, json=args.json, snapshot=args.save_snapshot)
     outcome = write_files(outcome, settings, destinations)
     fmt = args.format or ("text" if _isatty(stdout) else "markdown")
-    text = render(outcome, settings, fmt)
+    text = render(outcome, settings, fmt, color=_isatty(stdout) and not env.get("NO_COLOR"))
+    written = dict(outcome.written)
     if args.output is not None:
         write_atomically(args.output, text)
-        outcome = Outcome(outcome.selection, outcome.run_set, {**outcome.written, fmt: args.output})
+        written[fmt] = args.output
     else:
         stdout.write(text)
-    for kind, path in outcome.written.items():
+    for kind, path in written.items():
         stderr.write(f"wandb-pr: wrote the {kind} to {path}\n")
+    if args.fail_on_regression and outcome.regressed:
+        return EXIT_REGRESSION
     return EXIT_OK
 
 
-def render(outcome: Outcome, settings: Settings, fmt: str) -> str:
+def render(outcome: Outcome, settings: Settings, fmt: str, *, color: bool = False) -> str:
     """The report in one format."""
     if fmt == "csv":
-        metrics = tuple(spec.split(":", 1)[0] for spec in settings.metrics)
-        return render_csv(
-            outcome.run_set,
-            metrics=metrics,
-            config_keys=settings.config_keys,
-            sha_key=settings.sha_key,
-        )
+        return csv_text(outcome, settings)
     if fmt == "json":
-        return render_json(outcome.run_set, outcome.selection)
-    return _brief(outcome)
+        return json_text(outcome)
+    if fmt == "markdown":
+        return render_markdown(outcome.report) + "\n"
+    return render_terminal(outcome.report, color=color)
 
 
-def _brief(outcome: Outcome) -> str:
-    """A short account of what was found (the full report renderer replaces it)."""
-    counts = outcome.run_set.counts
-    lines = [
-        f"{counts.total} candidate runs ({outcome.selection.candidates.description}): "
-        f"{counts.finished} finished, {counts.running} running, {counts.crashed} crashed, "
-        f"{counts.aborted} aborted; {counts.baselines} baselines.",
-    ]
-    for role, runs in (
-        ("candidate", outcome.run_set.candidates),
-        ("baseline", outcome.run_set.baselines),
-    ):
-        lines += [f"- {role} {run.id} {run.name} ({run.state.value})" for run in runs]
-    return "\n".join(lines) + "\n"
+def workflow_run_url(env: Mapping[str, str]) -> str | None:
+    """Link to the GitHub Actions run, when running in one."""
+    server, repository, run_id = (
+        env.get(name, "").strip()
+        for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
+    )
+    if not (server and repository and run_id):
+        return None
+    return f"{server.rstrip('/')}/{repository}/actions/runs/{run_id}"
 
 
 def settings_from_args(
@@ -141,7 +146,7 @@ def settings_from_args(
         baseline_run_ids=parse_run_ids(args.baseline_run_id, what="--baseline-run-id"),
         candidate_filter=parse_filter(args.filter, what="--filter"),
         baseline_filter=parse_filter(args.baseline_filter, what="--baseline-filter"),
-        metrics=tuple(args.metric),
+        metrics=parse_metric_specs(args.metric),
         config_keys=tuple(dict.fromkeys(args.config_key)),
         page_size=page_size,
     )
@@ -185,11 +190,6 @@ def load_event(env: Mapping[str, str]) -> dict[str, Any] | None:
     return payload if isinstance(payload, dict) else None
 
 
-def _history_keys(settings: Settings) -> tuple[str, ...]:
-    """The metrics whose history the report charts."""
-    return tuple(dict.fromkeys(spec.split(":", 1)[0] for spec in settings.metrics))
-
-
 @contextmanager
 def _source(
     args: argparse.Namespace,
@@ -197,18 +197,18 @@ def _source(
     env: Mapping[str, str],
     stderr: TextIO,
     snapshot: tuple[LocalRunSource, str, str] | None,
-) -> Iterator[RunSource]:
-    """The run source the flags ask for: a snapshot, offline runs, or W&B."""
+) -> Iterator[tuple[RunSource, str | None]]:
+    """The run source the flags ask for (a snapshot, offline runs, or W&B), and its app URL."""
     if snapshot is not None:
-        yield snapshot[0]
+        yield snapshot[0], None
     elif args.runs_dir is not None:
-        yield open_offline_source(args.runs_dir, stderr=stderr)
+        yield open_offline_source(args.runs_dir, stderr=stderr), None
     else:
         deadline = args.deadline
         if not deadline > 0:
             raise InputError(f"--deadline must be a positive number of seconds, got {deadline}")
         with open_wandb_source(env, deadline=deadline) as source:
-            yield source
+            yield source, source.app_url
 
 
 def open_offline_source(directory: Path, *, stderr: TextIO) -> LocalRunSource:

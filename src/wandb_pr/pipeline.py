@@ -1,7 +1,7 @@
 """The one place that wires every stage: selection -> fetch -> comparison -> renderers -> files.
 
 No printing, no exiting, no environment: the CLI and the Action entry hand in settings and
-edges, and get back a :class:`Outcome` to print and choose an exit code from.
+edges, and get back an :class:`Outcome` to print and choose an exit code from.
 """
 
 from __future__ import annotations
@@ -9,22 +9,35 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from wandb_pr.compare import Verdict, compare
 from wandb_pr.models import RunSet
 from wandb_pr.publish.files import write_atomically
-from wandb_pr.publish.outputs import write_outputs
+from wandb_pr.publish.outputs import append_text, write_outputs
 from wandb_pr.render.csv_report import render_csv
-from wandb_pr.render.json_report import render_json
+from wandb_pr.render.json_report import comparison_document, render_json
+from wandb_pr.render.markdown import SUMMARY_LIMIT, render_markdown
+from wandb_pr.render.report import Provenance, Report
 from wandb_pr.selection import Selection, build_selection
 from wandb_pr.settings import Settings
 from wandb_pr.sources.interface import RunSource
 from wandb_pr.sources.snapshot import snapshot_document
 
-__all__ = ["Destinations", "Outcome", "fetch_runs", "write_files"]
+__all__ = ["Context", "Destinations", "Outcome", "produce", "write_files"]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Facts about where the report is made that the runs do not carry."""
+
+    project_url: str | None = None
+    """Link to the W&B project; ``None`` for local runs."""
+    workflow_run_url: str | None = None
+    """Link to the GitHub Actions run making the report."""
 
 
 @dataclass(frozen=True)
@@ -37,10 +50,13 @@ class Destinations:
     """The JSON report."""
     snapshot: Path | None = None
     """A snapshot of the fetched runs, to re-run the report offline."""
+    step_summary: Path | None = None
+    """``$GITHUB_STEP_SUMMARY``: the Markdown report is appended to it."""
     step_outputs: Path | None = None
     """``$GITHUB_OUTPUT``."""
-    csv_finished_only: bool = False
-    """Write the CSV as the original action did: finished candidates only, and only if any."""
+    seed_csv: bool = False
+    """Write the CSV as the original action did: finished candidates only, and only if any; a
+    metric column only for each metric named (none chosen automatically)."""
 
 
 @dataclass(frozen=True)
@@ -49,16 +65,25 @@ class Outcome:
 
     selection: Selection
     """The queries that were run."""
-    run_set: RunSet
-    """The runs found."""
+    report: Report
+    """The runs, their comparison and provenance."""
     written: Mapping[str, Path] = field(default_factory=dict)
-    """Files written, by kind (``csv``, ``json``, ``snapshot``)."""
+    """Files written, by kind (``csv``, ``json``, ``snapshot``, ``summary``)."""
+
+    @property
+    def run_set(self) -> RunSet:
+        """The runs found."""
+        return self.report.run_set
+
+    @property
+    def regressed(self) -> bool:
+        """Whether the gate found a regression."""
+        return self.report.comparison.verdict is Verdict.REGRESSION
 
 
-def fetch_runs(
-    settings: Settings, source: RunSource, *, history_keys: tuple[str, ...] = ()
-) -> Outcome:
-    """Build the selection from settings and fetch its runs."""
+def produce(settings: Settings, source: RunSource, context: Context) -> Outcome:
+    """Select, fetch and compare: everything up to the rendered report."""
+    history_keys = tuple(dict.fromkeys(spec.name for spec in settings.metrics))
     selection = build_selection(settings, history_keys=history_keys)
     log.debug("candidates: %s", json.dumps(dict(selection.candidates.filters)))
     if selection.baselines is not None:
@@ -67,7 +92,29 @@ def fetch_runs(
     log.debug(
         "found %d candidate and %d baseline runs", len(run_set.candidates), len(run_set.baselines)
     )
-    return Outcome(selection, run_set)
+    entity, project = _project_of(settings, run_set)
+    provenance = Provenance(
+        project_url=context.project_url,
+        entity=entity,
+        project=project,
+        sha=selection.sha,
+        secondary_sha=settings.secondary_sha if selection.sha else None,
+        candidate_selection=selection.candidates.description,
+        baseline_selection=selection.baselines.description if selection.baselines else "",
+        workflow_run_url=context.workflow_run_url,
+    )
+    comparison = compare(run_set, settings.metrics)
+    return Outcome(selection, Report(comparison, run_set, provenance, settings.config_keys))
+
+
+def _project_of(settings: Settings, run_set: RunSet) -> tuple[str, str]:
+    """The project to name: the one asked for, else (offline runs) the one the runs share."""
+    if settings.entity and settings.project:
+        return settings.entity, settings.project
+    projects = {(run.entity, run.project) for run in run_set.candidates + run_set.baselines}
+    if len(projects) == 1:
+        return projects.pop()
+    return settings.entity, settings.project
 
 
 def write_files(
@@ -77,30 +124,49 @@ def write_files(
     *,
     outputs: Mapping[str, str] | None = None,
 ) -> Outcome:
-    """Write the files, then the step outputs (outputs last: they point at the files)."""
+    """Write the files and the job summary, then the step outputs (they point at the files)."""
     written: dict[str, Path] = {}
     run_set = outcome.run_set
-    metric_names = tuple(spec.split(":", 1)[0] for spec in settings.metrics)
-    if destinations.csv is not None:
-        has_finished = run_set.counts.finished > 0
-        if has_finished or not destinations.csv_finished_only:
-            text = render_csv(
-                run_set,
-                metrics=metric_names,
-                config_keys=settings.config_keys,
-                sha_key=settings.sha_key,
-                finished_candidates_only=destinations.csv_finished_only,
-            )
-            write_atomically(destinations.csv, text)
-            written["csv"] = destinations.csv
+    if destinations.csv is not None and (run_set.counts.finished > 0 or not destinations.seed_csv):
+        write_atomically(destinations.csv, csv_text(outcome, settings, destinations))
+        written["csv"] = destinations.csv
     if destinations.json is not None:
-        write_atomically(destinations.json, render_json(run_set, outcome.selection))
+        write_atomically(destinations.json, json_text(outcome))
         written["json"] = destinations.json
     if destinations.snapshot is not None:
         runs = run_set.candidates + run_set.baselines
         document = snapshot_document(runs, entity=settings.entity, project=settings.project)
         write_atomically(destinations.snapshot, json.dumps(document, indent=1) + "\n")
         written["snapshot"] = destinations.snapshot
+    if destinations.step_summary is not None:
+        summary = render_markdown(outcome.report, max_chars=SUMMARY_LIMIT)
+        append_text(destinations.step_summary, summary + "\n", what="$GITHUB_STEP_SUMMARY")
+        written["summary"] = destinations.step_summary
     if destinations.step_outputs is not None and outputs:
         write_outputs(destinations.step_outputs, outputs)
-    return Outcome(outcome.selection, outcome.run_set, written)
+    return replace(outcome, written=written)
+
+
+def csv_text(outcome: Outcome, settings: Settings, destinations: Destinations | None = None) -> str:
+    """The CSV report: a column per compared metric (per named metric for the seed's CSV)."""
+    seed = bool(destinations and destinations.seed_csv)
+    if seed:
+        metrics = tuple(spec.name for spec in settings.metrics)
+    else:
+        metrics = tuple(metric.name for metric in outcome.report.comparison.metrics)
+    return render_csv(
+        outcome.run_set,
+        metrics=metrics,
+        config_keys=settings.config_keys,
+        sha_key=settings.sha_key,
+        finished_candidates_only=seed,
+    )
+
+
+def json_text(outcome: Outcome) -> str:
+    """The JSON report, comparison included."""
+    return render_json(
+        outcome.run_set,
+        outcome.selection,
+        extra={"comparison": comparison_document(outcome.report.comparison)},
+    )

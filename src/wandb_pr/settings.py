@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from wandb_pr import filters
+from wandb_pr.compare.spec import MetricSpec
 from wandb_pr.errors import InputError
 
 __all__ = [
@@ -73,8 +74,8 @@ class Settings:
     """Extra W&B filter ANDed into the candidates' query."""
     baseline_filter: Mapping[str, Any] | None = None
     """Extra W&B filter ANDed into the baselines' query."""
-    metrics: tuple[str, ...] = ()
-    """Metric specs (``NAME[:min|max][:TOLERANCE]``) to report, in order."""
+    metrics: tuple[MetricSpec, ...] = ()
+    """Metrics to compare, with direction and tolerance, in order (none: chosen automatically)."""
     config_keys: tuple[str, ...] = ()
     """Config keys to show for each run."""
     page_size: int = DEFAULT_PAGE_SIZE

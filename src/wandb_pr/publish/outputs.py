@@ -8,7 +8,7 @@ from pathlib import Path
 
 from wandb_pr.errors import OutputError
 
-__all__ = ["format_outputs", "write_outputs"]
+__all__ = ["append_text", "format_outputs", "write_outputs"]
 
 
 def format_outputs(outputs: Mapping[str, str]) -> str:
@@ -27,10 +27,13 @@ def format_outputs(outputs: Mapping[str, str]) -> str:
 
 def write_outputs(path: Path, outputs: Mapping[str, str]) -> None:
     """Append the outputs to the ``$GITHUB_OUTPUT`` file in one write."""
+    append_text(path, format_outputs(outputs), what="$GITHUB_OUTPUT")
+
+
+def append_text(path: Path, text: str, *, what: str) -> None:
+    """Append to a file the runner reads after the step (``$GITHUB_OUTPUT``, the job summary)."""
     try:
         with path.open("a", encoding="utf-8", newline="") as handle:
-            handle.write(format_outputs(outputs))
+            handle.write(text)
     except OSError as exc:
-        raise OutputError(
-            f"Cannot append step outputs to {path} ($GITHUB_OUTPUT): {exc.strerror or exc}"
-        ) from exc
+        raise OutputError(f"Cannot append to {path} ({what}): {exc.strerror or exc}") from exc

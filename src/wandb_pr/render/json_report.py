@@ -6,17 +6,20 @@ Strict JSON (``jq`` reads it): non-finite numbers are written as the strings ``"
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import json
 import math
 from collections.abc import Mapping
 from typing import Any
 
 from wandb_pr import __version__
+from wandb_pr.compare import Comparison
 from wandb_pr.models import RunSet
 from wandb_pr.selection import Query, Selection
 from wandb_pr.serialize import run_to_dict
 
-__all__ = ["REPORT_FORMAT", "REPORT_VERSION", "render_json"]
+__all__ = ["REPORT_FORMAT", "REPORT_VERSION", "comparison_document", "render_json"]
 
 REPORT_FORMAT = "wandb-pr-report"
 REPORT_VERSION = 1
@@ -55,6 +58,13 @@ def render_json(
     return json.dumps(_strict(document), indent=2, ensure_ascii=False) + "\n"
 
 
+def comparison_document(comparison: Comparison) -> dict[str, Any]:
+    """The comparison as JSON-able data: verdict, regressions, and every metric's statistics."""
+    document = dataclasses.asdict(comparison)
+    document["regressions"] = list(comparison.regressions)
+    return document
+
+
 def _query(query: Query) -> dict[str, Any]:
     """A selection side: its filter and its description."""
     return {"description": query.description, "filters": query.filters}
@@ -62,6 +72,8 @@ def _query(query: Query) -> dict[str, Any]:
 
 def _strict(value: Any) -> Any:
     """Replace non-finite floats by strings, recursively, so the output is strict JSON."""
+    if isinstance(value, enum.Enum):
+        return value.value
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if isinstance(value, Mapping):

@@ -171,6 +171,11 @@ class WandbRunSource:
     def __init__(self, client: WandbClient) -> None:
         self._client = client
 
+    @property
+    def app_url(self) -> str:
+        """The W&B app's URL, for links to projects and runs."""
+        return self._client.app_url
+
     def fetch(self, selection: Selection) -> RunSet:
         """Page through both sides together until neither has more runs."""
         sides: dict[str, Query] = {"candidates": selection.candidates}
