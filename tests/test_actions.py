@@ -81,7 +81,7 @@ def run_compat(
         env={"WANDB_BASE_URL": server.base_url},
         workspace=workspace,
         runner_temp=runner_temp,
-        github={"sha": "f" * 40, "event_name": "push"},
+        github={"sha": "f" * 40, "event_name": "push", "token": "ghs_unused"},
     )
 
 
@@ -198,6 +198,7 @@ def test_main_action_end_to_end(
         runner_temp=runner_temp,
         github={
             "sha": "f" * 40,
+            "token": "ghs_unused",
             "event_name": "pull_request",
             "event": {"pull_request": {"head": {"sha": "testsha1234"}, "number": 7}},
         },
@@ -215,6 +216,8 @@ def test_main_action_end_to_end(
         "num-baselines": "2",
         "csv-path": str(workspace / "wandb_report.csv"),
         "json-path": str(workspace / "wandb_report.json"),
+        "comment-url": "",  # no GITHUB_REPOSITORY: nothing is published
+        "check-run-url": "",
     }
 
 
@@ -228,7 +231,7 @@ def test_setup_without_python_says_what_to_add(tmp_path: Path) -> None:
         env={},
         workspace=workspace,
         runner_temp=tmp_path / "empty-temp",
-        github={"sha": "f" * 40, "event_name": "push"},
+        github={"sha": "f" * 40, "event_name": "push", "token": "ghs_unused"},
     )
     assert result.failed
     messages = [a.message for a in result.annotations if a.level == "error"]

@@ -9,23 +9,29 @@ workspace with finished candidates and all baselines, written only when a candid
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from wandb_pr.action_github import GitHubSetup, open_publisher, resolve_event
 from wandb_pr.commands import load_event, open_offline_source, open_wandb_source, workflow_run_url
 from wandb_pr.compare import MetricSpec, parse_metric_specs
-from wandb_pr.errors import InputError
-from wandb_pr.events import event_commit
+from wandb_pr.errors import InputError, PublishError
+from wandb_pr.events import EventCommit, event_commit
 from wandb_pr.models import StateCounts
-from wandb_pr.pipeline import Context, Destinations, Outcome, produce, write_files
+from wandb_pr.pipeline import Context, Destinations, Outcome, Waiting, produce, write_files
+from wandb_pr.publish.github import CommentMode
+from wandb_pr.publish.outputs import write_outputs
+from wandb_pr.publish.to_github import PublishOptions, Target, publish
 from wandb_pr.settings import (
     Settings,
     check_settings,
     parse_bool,
     parse_config_key,
+    parse_duration,
     parse_filter,
     parse_int,
     parse_list,
@@ -56,46 +62,139 @@ class _Inputs:
 
 
 def run_action(*, env: Mapping[str, str], compat: bool, stdout: TextIO, stderr: TextIO) -> int:
-    """Run the Action: fetch, write files, set outputs; return the exit code."""
-    from wandb_pr.cli import EXIT_OK, EXIT_REGRESSION
+    """Run the Action: fetch, write files and outputs, then publish; return the exit code."""
+    from wandb_pr.cli import EXIT_OK, EXIT_PUBLISH, EXIT_REGRESSION
 
     inputs = _Inputs(env, compat)
     env = _with_wandb_inputs(env, inputs)
-    api_key = env.get("WANDB_API_KEY", "").strip()
-    if api_key:
-        stdout.write(f"::add-mask::{api_key}\n")
-    debug = bool(inputs.get("DEBUG")) if compat else _flag(inputs, "debug")
-    if debug:
+    token = "" if compat else inputs.get("github-token")
+    for secret in (env.get("WANDB_API_KEY", "").strip(), token):
+        if secret:
+            stdout.write(f"::add-mask::{secret}\n")
+    if bool(inputs.get("DEBUG")) if compat else _flag(inputs, "debug"):
         logging.getLogger("wandb_pr").setLevel(logging.DEBUG)
-    settings = _compat_settings(inputs) if compat else _settings(inputs, env)
-    runs_dir = None if compat else inputs.get("runs-dir")
     deadline = 120.0 if compat else float(_int(inputs, "deadline", 120, 1, 3600))
+    wait = 0.0 if compat else parse_duration(inputs.get("wait"), what=inputs.what("wait"))
     workspace = Path(env.get("GITHUB_WORKSPACE") or ".")
+    event_name = env.get("GITHUB_EVENT_NAME", "")
+    event = event_commit(event_name, load_event(env), env.get("GITHUB_SHA"))
+    github = None if compat else GitHubSetup.from_env(env, token)
 
+    with contextlib.ExitStack() as stack:
+        publisher = (
+            stack.enter_context(open_publisher(github, deadline=deadline)) if github else None
+        )
+        if not compat:
+            resolved = resolve_event(
+                event_name,
+                event,
+                pr_input=inputs.get("pr-number"),
+                trigger=inputs.get("trigger-phrase") or "/wandb",
+                publisher=publisher,
+            )
+            if resolved is None:
+                stdout.write("wandb-pr: this comment does not ask for a report; nothing to do.\n")
+                return EXIT_OK
+            event = resolved
+        settings = _compat_settings(inputs) if compat else _settings(inputs, env, event)
+        outcome = _fetch(settings, inputs, env, workspace, deadline, wait, stdout, stderr)
+        for warning in outcome.run_set.warnings:
+            stdout.write(f"::warning title=wandb-pr::{_escape_command(warning)}\n")
+        destinations = _destinations(inputs, env, workspace)
+        counts = outcome.run_set.counts
+        outputs = _compat_outputs(counts) if compat else _outputs(outcome, destinations)
+        outcome = write_files(outcome, settings, destinations, outputs=outputs)
+        _log_outcome(outcome, stdout, compat=compat)
+        code = EXIT_OK
+        if not compat and outcome.regressed and _flag(inputs, "fail-on-regression"):
+            regressions = ", ".join(outcome.report.comparison.regressions)
+            stdout.write(f"::error title=wandb-pr::Regression in {_escape_command(regressions)}\n")
+            code = EXIT_REGRESSION
+        if publisher is not None:
+            target = Target(
+                event.sha if not settings.run_ids else None, event.pr_number, event_name
+            )
+            try:
+                published = publish(
+                    publisher,
+                    outcome.report,
+                    target,
+                    _publish_options(inputs, settings),
+                    target_url=workflow_run_url(env),
+                )
+            except PublishError as exc:
+                stdout.write(f"::error title=wandb-pr::{_escape_command(exc.message)}\n")
+                stderr.write(f"wandb-pr: error: {exc.message}\n")
+                return code or EXIT_PUBLISH
+            for warning in published.warnings:
+                stdout.write(f"::warning title=wandb-pr::{_escape_command(warning)}\n")
+            if destinations.step_outputs is not None:
+                write_outputs(
+                    destinations.step_outputs,
+                    {
+                        "comment-url": published.comment_url or "",
+                        "check-run-url": published.check_run_url or "",
+                    },
+                )
+    return code
+
+
+def _fetch(
+    settings: Settings,
+    inputs: _Inputs,
+    env: Mapping[str, str],
+    workspace: Path,
+    deadline: float,
+    wait: float,
+    stdout: TextIO,
+    stderr: TextIO,
+) -> Outcome:
+    """Fetch and compare, from offline runs or W&B, waiting for unfinished runs if asked."""
+    grouped = False
+
+    def on_wait(unfinished: int, pause: float) -> None:
+        nonlocal grouped
+        if not grouped:
+            stdout.write("::group::wandb-pr: waiting for candidate runs to finish\n")
+            grouped = True
+        stdout.write(
+            f"{unfinished} candidate run(s) not finished; checking again in {pause:.0f} s\n"
+        )
+
+    waiting = Waiting(seconds=wait, on_wait=on_wait)
     run_url = workflow_run_url(env)
-    if runs_dir:
-        source = open_offline_source(workspace / runs_dir, stderr=stderr)
-        outcome = produce(settings, source, Context(workflow_run_url=run_url))
-    else:
+    runs_dir = "" if inputs.compat else inputs.get("runs-dir")
+    try:
+        if runs_dir:
+            source = open_offline_source(workspace / runs_dir, stderr=stderr)
+            return produce(settings, source, Context(workflow_run_url=run_url), waiting)
         with open_wandb_source(env, deadline=deadline) as wandb_source:
             project_url = f"{wandb_source.app_url}/{settings.path}"
             context = Context(project_url=project_url, workflow_run_url=run_url)
-            outcome = produce(settings, wandb_source, context)
+            return produce(settings, wandb_source, context, waiting)
+    finally:
+        if grouped:
+            stdout.write("::endgroup::\n")
 
-    for warning in outcome.run_set.warnings:
-        stdout.write(f"::warning title=wandb-pr::{_escape_command(warning)}\n")
-    destinations = _destinations(inputs, env, workspace)
-    counts = outcome.run_set.counts
-    outputs = _compat_outputs(counts) if compat else _outputs(outcome, destinations)
-    outcome = write_files(outcome, settings, destinations, outputs=outputs)
-    _log_outcome(outcome, stdout, compat=compat)
-    if not compat and outcome.regressed and _flag(inputs, "fail-on-regression"):
-        stdout.write(
-            "::error title=wandb-pr::Regression in "
-            f"{_escape_command(', '.join(outcome.report.comparison.regressions))}\n"
-        )
-        return EXIT_REGRESSION
-    return EXIT_OK
+
+def _publish_options(inputs: _Inputs, settings: Settings) -> PublishOptions:
+    """The publishing inputs."""
+    mode_text = (inputs.get("comment") or "on").lower()
+    try:
+        mode = CommentMode(mode_text)
+    except ValueError:
+        raise InputError(
+            f"{inputs.what('comment')} must be on, off or create-new, got {mode_text[:40]!r}"
+        ) from None
+    return PublishOptions(
+        comment=mode,
+        comment_key=inputs.get("comment-key") or settings.path.strip("/") or "default",
+        commit_comment=_flag(inputs, "commit-comment"),
+        check=_flag(inputs, "check"),
+        check_name=inputs.get("check-name") or "wandb-pr",
+        status=_flag(inputs, "status"),
+        status_context=inputs.get("check-name") or "wandb-pr",
+    )
 
 
 def _with_wandb_inputs(env: Mapping[str, str], inputs: _Inputs) -> dict[str, str]:
@@ -113,7 +212,7 @@ def _with_wandb_inputs(env: Mapping[str, str], inputs: _Inputs) -> dict[str, str
     return effective
 
 
-def _settings(inputs: _Inputs, env: Mapping[str, str]) -> Settings:
+def _settings(inputs: _Inputs, env: Mapping[str, str], event: EventCommit) -> Settings:
     """Settings from the new action's inputs."""
     runs_dir = inputs.get("runs-dir")
     project_text = inputs.get("project") or env.get("WANDB_PROJECT", "")
@@ -128,8 +227,7 @@ def _settings(inputs: _Inputs, env: Mapping[str, str]) -> Settings:
     )
     sha = parse_sha(inputs.get("sha"), what=inputs.what("sha"))
     if sha is None and not run_ids:
-        commit = event_commit(env.get("GITHUB_EVENT_NAME"), load_event(env), env.get("GITHUB_SHA"))
-        sha = parse_sha(commit.sha, what=f"the event's commit ({commit.source})")
+        sha = parse_sha(event.sha, what=f"the event's commit ({event.source})")
     settings = Settings(
         entity=entity,
         project=project,

@@ -8,6 +8,8 @@ This module and :mod:`wandb_pr.action_entry` are the only code that prints, exit
 * 2 - an input is wrong (a flag, an Action input, an environment variable);
 * 3 - the runs could not be fetched (W&B refused or was unavailable, a bad snapshot or run dir);
 * 4 - a report file or ``$GITHUB_OUTPUT`` could not be written;
+* 5 - the report was written, but GitHub did not take it (not for missing permissions: those
+  are warnings);
 * 130 - interrupted.
 """
 
@@ -24,15 +26,24 @@ from pathlib import Path
 from typing import TextIO
 
 from wandb_pr import __version__
-from wandb_pr.errors import InputError, OutputError, SourceError, WandbPrError
+from wandb_pr.errors import InputError, OutputError, PublishError, SourceError, WandbPrError
 
-__all__ = ["EXIT_FETCH", "EXIT_INPUT", "EXIT_OK", "EXIT_OUTPUT", "EXIT_REGRESSION", "main"]
+__all__ = [
+    "EXIT_FETCH",
+    "EXIT_INPUT",
+    "EXIT_OK",
+    "EXIT_OUTPUT",
+    "EXIT_PUBLISH",
+    "EXIT_REGRESSION",
+    "main",
+]
 
 EXIT_OK = 0
 EXIT_REGRESSION = 1
 EXIT_INPUT = 2
 EXIT_FETCH = 3
 EXIT_OUTPUT = 4
+EXIT_PUBLISH = 5
 EXIT_INTERRUPTED = 130
 
 REPORT_EXAMPLE = """\
@@ -91,6 +102,8 @@ def fail(exc: WandbPrError, err: TextIO) -> int:
         return EXIT_FETCH
     if isinstance(exc, OutputError):
         return EXIT_OUTPUT
+    if isinstance(exc, PublishError):
+        return EXIT_PUBLISH
     return EXIT_FETCH
 
 
@@ -240,6 +253,11 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="save the fetched runs to FILE (for --snapshot)",
+    )
+    what.add_argument(
+        "--wait",
+        metavar="DURATION",
+        help="wait up to DURATION (90s, 20m, 1h) for candidate runs to finish",
     )
     what.add_argument(
         "--fail-on-regression",

@@ -24,6 +24,7 @@ from wandb_pr.pipeline import (
     Context,
     Destinations,
     Outcome,
+    Waiting,
     csv_text,
     json_text,
     produce,
@@ -37,6 +38,7 @@ from wandb_pr.settings import (
     Settings,
     check_settings,
     parse_config_key,
+    parse_duration,
     parse_filter,
     parse_project,
     parse_run_ids,
@@ -70,10 +72,18 @@ def run_report(
     elif args.runs_dir is not None:
         default_project = ("", "")  # offline runs: any project unless --project narrows it
     settings = settings_from_args(args, env=env, default_project=default_project)
+
+    def on_wait(unfinished: int, pause: float) -> None:
+        stderr.write(
+            f"wandb-pr: {unfinished} candidate run(s) not finished; checking again in "
+            f"{pause:.0f} s\n"
+        )
+
+    waiting = Waiting(seconds=parse_duration(args.wait, what="--wait"), on_wait=on_wait)
     with _source(args, env=env, stderr=stderr, snapshot=snapshot) as (source, app_url):
         project_url = f"{app_url}/{settings.path}" if app_url else None
         context = Context(project_url=project_url, workflow_run_url=workflow_run_url(env))
-        outcome = produce(settings, source, context)
+        outcome = produce(settings, source, context, waiting)
     for warning in outcome.run_set.warnings:
         stderr.write(f"wandb-pr: warning: {warning}\n")
     destinations = Destinations(csv=args.csv, json=args.json, snapshot=args.save_snapshot)

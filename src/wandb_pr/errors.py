@@ -17,16 +17,22 @@ anything else reaching the CLI is a bug.
     │   │   └── WandbUnavailable    retries or the time budget ran out (429, 5xx, network)
     │   ├── SnapshotError           a snapshot file is missing, unreadable or of another version
     │   └── OfflineRunError         a ``wandb`` offline run directory cannot be read
-    └── OutputError                 a report file or ``$GITHUB_OUTPUT`` could not be written
+    ├── OutputError                 a report file or ``$GITHUB_OUTPUT`` could not be written
+    └── PublishError                GitHub did not take the report (the files are written already)
+        ├── GitHubPermissionError   403: the token lacks a permission (read-only fork PR tokens)
+        └── GitHubUnavailable       retries or the time budget ran out (rate limits, 5xx, network)
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "GitHubPermissionError",
+    "GitHubUnavailable",
     "InputError",
     "OfflineRunError",
     "OutputError",
     "ProjectNotFound",
+    "PublishError",
     "SnapshotError",
     "SourceError",
     "WandbAuthError",
@@ -91,3 +97,15 @@ class OfflineRunError(SourceError):
 
 class OutputError(WandbPrError):
     """A report file or ``$GITHUB_OUTPUT`` could not be written."""
+
+
+class PublishError(WandbPrError):
+    """GitHub did not take the report; the job summary, files and outputs are already written."""
+
+
+class GitHubPermissionError(PublishError):
+    """GitHub answered 403: the token lacks a permission (fork PRs get read-only tokens)."""
+
+
+class GitHubUnavailable(PublishError):
+    """GitHub could not be reached in time: retries or the time budget ran out."""

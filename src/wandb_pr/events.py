@@ -1,63 +1,100 @@
-"""What a GitHub Actions event says about the commit under review (pure).
+"""What a GitHub Actions event says about the commit and pull request under review (pure).
 
 On ``pull_request`` events ``GITHUB_SHA`` is a merge commit GitHub made, not the commit the
-developer pushed and trained from; the pushed commit is ``pull_request.head.sha``.
+developer pushed and trained from; the pushed commit is ``pull_request.head.sha``. Payloads are
+untrusted data: every field is type-checked, and anything unexpected reads as absent.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["EventCommit", "event_commit"]
+__all__ = ["EventCommit", "event_commit", "mentions_trigger"]
 
 PULL_REQUEST_EVENTS = frozenset({"pull_request", "pull_request_target"})
 
 
 @dataclass(frozen=True)
 class EventCommit:
-    """The commit an event points at, and where that came from."""
+    """The commit and pull request an event points at, and where they came from."""
 
     sha: str | None
     """The commit to look up runs for, or ``None`` when the event names none."""
     source: str
     """Where ``sha`` came from, for messages (``pull_request.head.sha``, ``GITHUB_SHA``)."""
     base_sha: str | None = None
-    """The pull request's base commit, on pull request events."""
+    """The pull request's base commit, when the event carries it."""
     pr_number: int | None = None
-    """The pull request's number, when the event has one."""
+    """The pull request's number, when the event carries it."""
+    comment: str | None = None
+    """The comment's text, on ``issue_comment`` events on a pull request."""
 
 
 def event_commit(
     event_name: str | None, payload: Mapping[str, Any] | None, github_sha: str | None
 ) -> EventCommit:
-    """The default commit: the PR head, the workflow run's head, else ``GITHUB_SHA``."""
+    """The default commit: the PR head, the workflow run's head, else ``GITHUB_SHA``.
+
+    ``issue_comment`` events on a pull request carry its number and the comment, but no commit:
+    the caller looks the head commit up.
+    """
     payload = payload or {}
     if event_name in PULL_REQUEST_EVENTS:
         pull = _mapping(payload.get("pull_request"))
-        head = _text(_mapping(pull.get("head")).get("sha"))
+        head = _sha(_mapping(pull.get("head")).get("sha"))
         if head:
-            number = pull.get("number")
             return EventCommit(
                 head,
                 "pull_request.head.sha",
-                base_sha=_text(_mapping(pull.get("base")).get("sha")),
-                pr_number=number if isinstance(number, int) else None,
+                base_sha=_sha(_mapping(pull.get("base")).get("sha")),
+                pr_number=_number(pull.get("number")),
             )
     if event_name == "workflow_run":
-        head = _text(_mapping(payload.get("workflow_run")).get("head_sha"))
+        run = _mapping(payload.get("workflow_run"))
+        head = _sha(run.get("head_sha"))
         if head:
-            return EventCommit(head, "workflow_run.head_sha")
-    sha = _text(github_sha)
+            pulls = run.get("pull_requests")
+            first = _mapping(pulls[0]) if isinstance(pulls, list) and pulls else {}
+            return EventCommit(
+                head,
+                "workflow_run.head_sha",
+                base_sha=_sha(_mapping(first.get("base")).get("sha")),
+                pr_number=_number(first.get("number")),
+            )
+    if event_name == "issue_comment":
+        issue = _mapping(payload.get("issue"))
+        if issue.get("pull_request"):
+            body = _mapping(payload.get("comment")).get("body")
+            return EventCommit(
+                None,
+                "the pull request of the comment",
+                pr_number=_number(issue.get("number")),
+                comment=body if isinstance(body, str) else "",
+            )
+        return EventCommit(None, "nowhere (a comment on an issue, not a pull request)")
+    sha = _sha(github_sha)
     return EventCommit(sha, "GITHUB_SHA" if sha else "nowhere")
 
 
+def mentions_trigger(comment: str, phrase: str) -> bool:
+    """Whether a comment asks for a report: the phrase at the start of a line, as a whole word."""
+    pattern = rf"(?m)^\s*{re.escape(phrase.strip())}(?![\w-])"
+    return bool(phrase.strip()) and re.search(pattern, comment) is not None
+
+
 def _mapping(value: object) -> Mapping[str, Any]:
-    """``value`` if it is a mapping, else an empty one (payloads are untrusted)."""
+    """``value`` if it is a mapping, else an empty one."""
     return value if isinstance(value, Mapping) else {}
 
 
-def _text(value: object) -> str | None:
+def _sha(value: object) -> str | None:
     """A stripped non-empty string, or ``None``."""
     return value.strip() or None if isinstance(value, str) else None
+
+
+def _number(value: object) -> int | None:
+    """A positive integer, or ``None``."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None

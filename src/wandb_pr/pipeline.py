@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from wandb_pr.settings import Settings
 from wandb_pr.sources.interface import RunSource
 from wandb_pr.sources.snapshot import snapshot_document
 
-__all__ = ["Context", "Destinations", "Outcome", "produce", "write_files"]
+__all__ = ["Context", "Destinations", "Outcome", "Waiting", "produce", "write_files"]
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +82,53 @@ class Outcome:
         return self.report.comparison.verdict is Verdict.REGRESSION
 
 
-def produce(settings: Settings, source: RunSource, context: Context) -> Outcome:
-    """Select, fetch and compare: everything up to the rendered report."""
+@dataclass(frozen=True)
+class Waiting:
+    """How long to wait for candidate runs to finish, and how to tell the user."""
+
+    seconds: float = 0.0
+    """The longest wait; 0 does not wait."""
+    on_wait: Callable[[int, float], None] = lambda unfinished, pause: None
+    """Called before each pause with the runs not finished yet and the pause in seconds."""
+    sleep: Callable[[float], None] = time.sleep
+    """How to pause."""
+    clock: Callable[[], float] = time.monotonic
+    """How to read the time."""
+
+
+FIRST_POLL = 15.0
+"""Seconds before the first re-poll; each later pause doubles, up to :data:`LONGEST_POLL`."""
+LONGEST_POLL = 120.0
+
+
+def produce(
+    settings: Settings, source: RunSource, context: Context, waiting: Waiting | None = None
+) -> Outcome:
+    """Select, fetch and compare; with ``waiting``, poll until no candidate is unfinished.
+
+    A candidate is unfinished while it is running or pending, and all are while none has
+    appeared yet (the training job may not have started); when the time is up the report is
+    made from what there is, and its verdict says ``pending``.
+    """
+    waiting = waiting or Waiting()
+    deadline = waiting.clock() + waiting.seconds
+    pause = FIRST_POLL
+    while True:
+        outcome = _produce_once(settings, source, context)
+        unfinished = outcome.report.comparison.in_progress
+        if outcome.run_set.counts.total == 0:
+            unfinished = 1
+        left = deadline - waiting.clock()
+        if not unfinished or left <= 0:
+            return outcome
+        pause = min(pause, left)
+        waiting.on_wait(unfinished, pause)
+        waiting.sleep(pause)
+        pause = min(pause * 2, LONGEST_POLL)
+
+
+def _produce_once(settings: Settings, source: RunSource, context: Context) -> Outcome:
+    """Select, fetch and compare once."""
     history_keys = tuple(dict.fromkeys(spec.name for spec in settings.metrics))
     selection = build_selection(settings, history_keys=history_keys)
     log.debug("candidates: %s", json.dumps(dict(selection.candidates.filters)))

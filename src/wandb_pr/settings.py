@@ -24,6 +24,8 @@ __all__ = [
     "Settings",
     "check_settings",
     "parse_bool",
+    "parse_config_key",
+    "parse_duration",
     "parse_filter",
     "parse_int",
     "parse_list",
@@ -260,6 +262,23 @@ def parse_int(text: str | None, *, what: str, default: int, low: int, high: int)
     if not low <= value <= high:
         raise InputError(f"{what} must be between {low} and {high}, got {value}")
     return value
+
+
+def parse_duration(text: str | None, *, what: str) -> float:
+    """Parse a duration: ``90s``, ``20m``, ``1h30m``, or a plain number of seconds (empty: 0)."""
+    raw = (text or "").strip().lower()
+    if not raw:
+        return 0.0
+    if re.fullmatch(r"\d+(\.\d+)?", raw):
+        return float(raw)
+    parts = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", raw)
+    if not parts or not any(parts.groups()):
+        raise InputError(
+            f"{what} is not a duration: {_clip(text or '')}",
+            tip="Write it as 90s, 20m, 1h30m, or a number of seconds.",
+        )
+    hours, minutes, seconds = (int(g or 0) for g in parts.groups())
+    return float(hours * 3600 + minutes * 60 + seconds)
 
 
 def _clip(text: str, limit: int = 80) -> str:
