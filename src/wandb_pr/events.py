@@ -66,7 +66,7 @@ def event_commit(
             )
     if event_name == "issue_comment":
         issue = _mapping(payload.get("issue"))
-        if issue.get("pull_request"):
+        if isinstance(issue.get("pull_request"), Mapping):  # present on pull requests only
             body = _mapping(payload.get("comment")).get("body")
             return EventCommit(
                 None,
