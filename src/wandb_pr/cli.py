@@ -71,7 +71,8 @@ def main(
             args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse has printed its usage error, --help or --version
         return EXIT_INPUT if exc.code else EXIT_OK
-    secrets = [env.get("WANDB_API_KEY", ""), env.get("INPUT_WANDB_API_KEY", "")]
+    secret_names = ("WANDB_API_KEY", "INPUT_WANDB_API_KEY", "INPUT_GITHUB_TOKEN", "GITHUB_TOKEN")
+    secrets = [env.get(name, "") for name in secret_names]
     _configure_logging(err, debug=bool(getattr(args, "debug", False)), secrets=secrets)
     try:
         if args.command == "report":
