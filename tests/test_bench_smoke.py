@@ -1,0 +1,106 @@
+"""The benchmark's machinery at a tiny size; the real figures come from ``python -m bench.run``.
+
+Nothing here is timed: these tests check that the benchmark runs both sides, counts their
+requests and prints its tables, so ``bench/`` does not rot between full runs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from bench.project import ProjectShape, populate
+from bench.run import main
+from bench.scenarios import OFFICIAL, OFFICIAL_FULL, WANDB_PR, end_to_end
+from bench.sides import check_output
+from bench.tables import end_to_end_table
+
+from tests.wandb_server import RunStore
+
+TINY = ProjectShape(runs=200, history_steps=50)
+
+
+def table_rows(text: str, first_column: str) -> dict[str, list[str]]:
+    """The rows of the Markdown table whose header starts with ``first_column``, by label."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {first_column} |"))
+    rows = {}
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        rows[cells[0]] = cells[1:]
+    return rows
+
+
+def test_generation_is_deterministic_and_keeps_the_selected_runs() -> None:
+    """The same shape gives the same project; the selected runs do not depend on its size."""
+    stores = [RunStore(), RunStore(), RunStore()]
+    shapes = [TINY, TINY, ProjectShape(runs=50, history_steps=50)]
+    found = [populate(store, shape) for store, shape in zip(stores, shapes, strict=True)]
+    runs = [store.project("acme", "bench").runs for store in stores]  # type: ignore[union-attr]
+    assert found[0] == found[1]
+    assert runs[0] == runs[1]
+    assert len(runs[0]) == 200
+    assert (found[0].sha, found[0].metrics) == (found[2].sha, found[2].metrics)
+    selected = [{r["name"]: r for r in project if "-" in r["name"]} for project in runs]
+    assert sorted(selected[0]) == [
+        *(f"baseline-{i}" for i in range(3)),
+        *(f"candidate-{i}" for i in range(5)),
+    ]
+    for name, run in selected[0].items():
+        other = selected[2][name]
+        assert (run["config"], run["history"]) == (other["config"], other["history"])
+        assert len(run["history"]) == 50
+
+
+def test_wandb_pr_side_is_one_request(tmp_path: Path) -> None:
+    """wandb-pr's side, in a fresh process on a 200-run project, costs one request."""
+    [result] = end_to_end(TINY, latency=0.0, repeat=1, workdir=tmp_path, official=False)
+    measured = result.median
+    assert (result.label, measured.requests, measured.operations) == (
+        WANDB_PR,
+        1,
+        {"WandbPrRuns": 1},
+    )
+    assert measured.peak_rss_kib > 10 * 1024  # above the measuring wrapper's floor
+    assert 0 < measured.to_report <= measured.to_exit
+    report = json.loads((tmp_path / "wandb-pr-0.json").read_text(encoding="utf-8"))
+    assert [len(report[side]) for side in ("candidates", "baselines")] == [5, 3]
+    assert table_rows(end_to_end_table([result]), "side")[WANDB_PR][2] == "1"
+
+
+def test_a_side_that_found_other_runs_is_refused(tmp_path: Path) -> None:
+    """A fast answer with the wrong runs (or no history) fails the benchmark, not wins it."""
+    project = populate(RunStore(), ProjectShape(runs=20, history_steps=5))
+    output = tmp_path / "side.json"
+    runs = {"candidates": project.candidate_ids, "baselines": project.baseline_ids}
+    document = {side: [{"id": i, "history": [1]} for i in ids] for side, ids in runs.items()}
+    output.write_text(json.dumps(document), encoding="utf-8")
+    check_output("side", output, project)
+    document["baselines"].pop()
+    output.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(RuntimeError, match="found other baselines"):
+        check_output("side", output, project)
+    document = {side: [{"id": i, "history": []} for i in ids] for side, ids in runs.items()}
+    output.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(RuntimeError, match="candidates without history"):
+        check_output("side", output, project)
+
+
+@pytest.mark.slow
+def test_bench_prints_both_sides_request_counts(capsys: pytest.CaptureFixture[str]) -> None:
+    """``bench.run`` prints both sides' request counts: 1 for wandb-pr, the N+1 for wandb.Api()."""
+    sizes = ["--runs", "200", "--history-steps", "50", "--memory-sizes", "100,200"]
+    code = main([*sizes, "--latency", "0", "--repeat", "1", "--skip-startup"])
+    out = capsys.readouterr().out
+    assert code == 0
+    sides = table_rows(out, "side")
+    requests = {label: int(cells[2]) for label, cells in sides.items()}
+    # wandb 0.31.0 (pinned in the test extra): Viewer + GetDefaultEntity, then per side one
+    # Runs page, and per run one Run query (lazy) and one RunSampledHistory query.
+    assert requests == {WANDB_PR: 1, OFFICIAL: 2 + 2 + 8 + 8, OFFICIAL_FULL: 2 + 2 + 8}
+    assert "faster to the report" in out
+    memory = table_rows(out, "runs in project")
+    assert [cells[-1] for cells in memory.values()] == ["1", "1"]
