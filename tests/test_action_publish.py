@@ -131,9 +131,7 @@ def test_github_down_exits_5_after_writing_everything(
 ) -> None:
     """GitHub failing past the deadline exits 5, with the files, summary and outputs written."""
     github_server.inject(*[status(502)] * 30)
-    code, _, err = run_action(
-        {**runner, "INPUT_DEADLINE": "2"}, tmp_path, "pull_request", PR_EVENT
-    )
+    code, _, err = run_action({**runner, "INPUT_DEADLINE": "2"}, tmp_path, "pull_request", PR_EVENT)
     assert code == 5
     assert "GitHub did not answer GET /repos/octo/app/issues/7/comments successfully" in err
     assert (Path(runner["GITHUB_WORKSPACE"]) / "wandb_report.json").exists()

@@ -19,7 +19,6 @@ import argparse
 import contextlib
 import logging
 import os
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -110,6 +109,8 @@ def fail(exc: WandbPrError, err: TextIO) -> int:
 
 def resolve_revision(value: str, *, cwd: Path | None = None) -> str | None:
     """Resolve a git revision (``HEAD``, a branch) to a commit SHA with local git, if possible."""
+    import subprocess  # only here: it is a noticeable part of `wandb-pr --version`'s start-up
+
     try:
         result = subprocess.run(
             ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{value}^{{commit}}"],
