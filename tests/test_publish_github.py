@@ -202,6 +202,7 @@ def test_rate_limit_beyond_the_deadline_gives_up(repo: GitHubTestServer) -> None
         (Verdict.REGRESSION, "failure", "failure"),
         (Verdict.PENDING, "neutral", "pending"),
         (Verdict.NO_RUNS, "neutral", "error"),
+        (Verdict.DIFFERENT_DATA, "failure", "failure"),
     ],
 )
 def test_check_run_and_status_follow_the_verdict(

@@ -12,18 +12,19 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
 from wandb_pr.action_github import GitHubSetup, open_publisher, resolve_event
+from wandb_pr.cli import git_first_parents
 from wandb_pr.commands import load_event, open_offline_source, open_wandb_source, workflow_run_url
 from wandb_pr.compare import MetricSpec, parse_metric_specs
 from wandb_pr.errors import InputError, PublishError
 from wandb_pr.events import EventCommit, event_commit
 from wandb_pr.models import StateCounts
 from wandb_pr.pipeline import Context, Destinations, Outcome, Waiting, produce, write_files
-from wandb_pr.publish.github import CommentMode
+from wandb_pr.publish.github import CommentMode, GitHubPublisher
 from wandb_pr.publish.outputs import write_outputs
 from wandb_pr.publish.to_github import PublishOptions, Target, publish
 from wandb_pr.settings import (
@@ -97,7 +98,13 @@ def run_action(*, env: Mapping[str, str], compat: bool, stdout: TextIO, stderr: 
                 return EXIT_OK
             event = resolved
         settings = _compat_settings(inputs) if compat else _settings(inputs, env, event)
+        if not compat:
+            settings = _with_base_commits(settings, inputs, event, publisher, workspace)
         outcome = _fetch(settings, inputs, env, workspace, deadline, wait, stdout, stderr)
+        earlier = _earlier_commits(outcome, settings, event, publisher)
+        if earlier:  # the head has no runs yet: report the newest earlier commit's, as stale
+            settings = replace(settings, candidate_commits=earlier)
+            outcome = _fetch(settings, inputs, env, workspace, deadline, 0.0, stdout, stderr)
         for warning in outcome.run_set.warnings:
             stdout.write(f"::warning title=wandb-pr::{_escape_command(warning)}\n")
         destinations = _destinations(inputs, env, workspace)
@@ -111,9 +118,7 @@ def run_action(*, env: Mapping[str, str], compat: bool, stdout: TextIO, stderr: 
             stdout.write(f"::error title=wandb-pr::Regression in {_escape_command(regressions)}\n")
             code = EXIT_REGRESSION
         if publisher is not None:
-            target = Target(
-                event.sha if not settings.run_ids else None, event.pr_number, event_name
-            )
+            target = Target(_commit_under_review(settings, event), event.pr_number, event_name)
             try:
                 published = publish(
                     publisher,
@@ -137,6 +142,66 @@ def run_action(*, env: Mapping[str, str], compat: bool, stdout: TextIO, stderr: 
                     },
                 )
     return code
+
+
+def _with_base_commits(
+    settings: Settings,
+    inputs: _Inputs,
+    event: EventCommit,
+    publisher: GitHubPublisher | None,
+    workspace: Path,
+) -> Settings:
+    """With ``baseline: base-commit``, the base commit and its first-parent ancestors."""
+    mode = inputs.get("baseline").lower()
+    if mode in ("", "tags"):
+        return settings
+    if mode != "base-commit":
+        raise InputError(
+            f"{inputs.what('baseline')} must be base-commit (or empty), got {mode[:40]!r}",
+            tip="Leave it empty to choose baselines by baseline-tags and baseline-run-ids.",
+        )
+    base = parse_sha(inputs.get("base-sha"), what=inputs.what("base-sha")) or event.base_sha
+    if not base:
+        raise InputError(
+            "input 'baseline' is base-commit, but this event has no pull request base commit.",
+            tip="Use it on pull_request events, or pass the base commit as base-sha.",
+        )
+    depth = _int(inputs, "baseline-depth", 20, 1, 100)
+    if publisher is not None:
+        commits: list[str] | None = publisher.first_parents(base, depth + 1)
+    else:
+        commits = git_first_parents(base, depth + 1, cwd=workspace)
+    if not commits:
+        raise InputError(
+            f"The base commit {base[:12]} was not found (GitHub API or local git).",
+            tip="Pass github-token, or check out the base branch's history (fetch-depth: 0).",
+        )
+    return replace(settings, baseline_commits=tuple(commits))
+
+
+def _earlier_commits(
+    outcome: Outcome, settings: Settings, event: EventCommit, publisher: GitHubPublisher | None
+) -> tuple[str, ...]:
+    """The pull request's earlier commits, newest first, when its head has no runs."""
+    if (
+        publisher is None
+        or event.pr_number is None
+        or settings.run_ids
+        or settings.candidate_commits
+        or outcome.run_set.counts.total
+    ):
+        return ()
+    head = (settings.sha or "").lower()
+    commits = publisher.pull_request_commits(event.pr_number)
+    return tuple(sha for sha in commits if not (head and sha.lower().startswith(head)))
+
+
+def _commit_under_review(settings: Settings, event: EventCommit) -> str | None:
+    """The commit check runs and statuses go on: the SHA given, if a full one, else the event's."""
+    sha = settings.sha
+    if sha and len(sha) == 40 and all(c in "0123456789abcdefABCDEF" for c in sha):
+        return sha.lower()
+    return event.sha
 
 
 def _fetch(
@@ -252,6 +317,7 @@ def _settings(inputs: _Inputs, env: Mapping[str, str], event: EventCommit) -> Se
         metrics=_metrics(inputs, "metrics"),
         config_keys=parse_list(inputs.get("config-keys"), what=inputs.what("config-keys")),
         page_size=_int(inputs, "page-size", 100, 1, 1000),
+        require_same_data=_flag(inputs, "require-same-data"),
     )
     check_settings(settings, sha_name=inputs.what("sha"), run_id_name=inputs.what("run-ids"))
     return settings

@@ -126,6 +126,32 @@ def resolve_revision(value: str, *, cwd: Path | None = None) -> str | None:
     return sha if result.returncode == 0 and sha else None
 
 
+def git_first_parents(revision: str, limit: int, *, cwd: Path | None = None) -> list[str] | None:
+    """``revision`` and its first-parent ancestors with local git, nearest first, or ``None``."""
+    import subprocess
+
+    try:
+        result = subprocess.run(
+            [
+                "git",
+                "rev-list",
+                "--first-parent",
+                f"--max-count={limit}",
+                "--end-of-options",
+                revision,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+            cwd=cwd,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    shas = result.stdout.split()
+    return shas if result.returncode == 0 and shas else None
+
+
 def _parser() -> argparse.ArgumentParser:
     """The argument parser (flags only; their meaning is checked in :mod:`wandb_pr.commands`)."""
     parser = argparse.ArgumentParser(
@@ -214,6 +240,21 @@ def _parser() -> argparse.ArgumentParser:
         help="this run is a baseline (repeatable)",
     )
     which.add_argument(
+        "--base-commit",
+        metavar="REV",
+        help=(
+            "baselines are the finished runs of REV (e.g. origin/main) or of its nearest "
+            "first-parent ancestor that has any, found with local git"
+        ),
+    )
+    which.add_argument(
+        "--base-depth",
+        type=int,
+        default=20,
+        metavar="N",
+        help="first-parent ancestors of --base-commit to consider (default: 20)",
+    )
+    which.add_argument(
         "--filter", metavar="JSON", help="extra W&B filter ANDed into the candidates' query"
     )
     which.add_argument(
@@ -255,6 +296,11 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="save the fetched runs to FILE (for --snapshot)",
+    )
+    what.add_argument(
+        "--require-same-data",
+        action="store_true",
+        help="fail the gate when candidates and baselines used different data versions",
     )
     what.add_argument(
         "--wait",

@@ -160,9 +160,29 @@ def settings_from_args(
         metrics=parse_metric_specs(args.metric),
         config_keys=tuple(dict.fromkeys(args.config_key)),
         page_size=page_size,
+        require_same_data=args.require_same_data,
+        baseline_commits=_base_commits(args.base_commit, args.base_depth),
     )
     check_settings(settings, sha_name="--sha", run_id_name="--run-id")
     return settings
+
+
+def _base_commits(revision: str | None, depth: int) -> tuple[str, ...]:
+    """``--base-commit`` and its first-parent ancestors, with local git."""
+    from wandb_pr.cli import git_first_parents
+
+    if not revision:
+        return ()
+    if not 1 <= depth <= 100:
+        raise InputError(f"--base-depth must be between 1 and 100, got {depth}")
+    shas = git_first_parents(revision.strip(), depth + 1)
+    if shas is None:
+        raise InputError(
+            f"--base-commit {revision!r} is not a commit in the git repository here.",
+            tip="Run wandb-pr inside a clone with the base branch fetched (git fetch origin "
+            "main), and pass e.g. --base-commit origin/main.",
+        )
+    return tuple(shas)
 
 
 def _sha_from_flag(value: str) -> str | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "ArtifactUse",
     "HistoryPoint",
     "Run",
     "RunSet",
@@ -45,6 +46,29 @@ class RunState(str, enum.Enum):
             except ValueError:
                 pass
         return cls.UNKNOWN
+
+
+@dataclass(frozen=True)
+class ArtifactUse:
+    """An artifact version a run used as input (a dataset, a model to evaluate...)."""
+
+    name: str
+    """The artifact's name (its collection), e.g. ``holdout``."""
+    version: int | None
+    """The version index (``v3`` is 3); ``None`` when W&B did not say."""
+    type: str
+    """The artifact type, e.g. ``dataset`` or ``model``."""
+    digest: str | None = None
+    """Content digest: two runs that used the same content have the same digest."""
+    aliases: tuple[str, ...] = ()
+    """Aliases of the version, e.g. ``latest``, ``production``."""
+    project: str | None = None
+    """``entity/project`` the artifact lives in, when W&B said."""
+
+    @property
+    def label(self) -> str:
+        """``name:vN`` (or the bare name when the version is unknown)."""
+        return self.name if self.version is None else f"{self.name}:v{self.version}"
 
 
 @dataclass(frozen=True)
@@ -83,6 +107,8 @@ class Run:
     """The final summary metrics (may hold nested dicts, NaN and infinities)."""
     history: Mapping[str, tuple[HistoryPoint, ...]] = field(default_factory=dict)
     """Sampled history per metric, ordered by step; only for the metrics that were asked for."""
+    artifacts: tuple[ArtifactUse, ...] = ()
+    """Artifact versions the run used as inputs (data versions, models evaluated)."""
 
     @property
     def short_commit(self) -> str | None:

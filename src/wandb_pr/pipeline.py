@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from wandb_pr.compare import Verdict, compare
+from wandb_pr.compare.provenance import commit_mismatches
 from wandb_pr.models import RunSet
 from wandb_pr.publish.files import write_atomically
 from wandb_pr.publish.outputs import append_text, write_outputs
@@ -21,7 +22,7 @@ from wandb_pr.render.csv_report import render_csv
 from wandb_pr.render.json_report import comparison_document, render_json
 from wandb_pr.render.markdown import SUMMARY_LIMIT, render_markdown
 from wandb_pr.render.report import Provenance, Report
-from wandb_pr.selection import Selection, build_selection
+from wandb_pr.selection import Selection, build_selection, runs_of_nearest
 from wandb_pr.settings import Settings
 from wandb_pr.sources.interface import RunSource
 from wandb_pr.sources.snapshot import snapshot_document
@@ -78,8 +79,8 @@ class Outcome:
 
     @property
     def regressed(self) -> bool:
-        """Whether the gate found a regression."""
-        return self.report.comparison.verdict is Verdict.REGRESSION
+        """Whether the gate failed: a regression, or different data when the same was required."""
+        return self.report.comparison.verdict in (Verdict.REGRESSION, Verdict.DIFFERENT_DATA)
 
 
 @dataclass(frozen=True)
@@ -138,19 +139,64 @@ def _produce_once(settings: Settings, source: RunSource, context: Context) -> Ou
     log.debug(
         "found %d candidate and %d baseline runs", len(run_set.candidates), len(run_set.baselines)
     )
+    run_set, sha, stale = _nearest_candidates(settings, run_set, selection.sha)
+    run_set, baseline_words = _nearest_baselines(settings, run_set, selection)
     entity, project = _project_of(settings, run_set)
     provenance = Provenance(
         project_url=context.project_url,
         entity=entity,
         project=project,
-        sha=selection.sha,
-        secondary_sha=settings.secondary_sha if selection.sha else None,
+        sha=sha,
+        secondary_sha=settings.secondary_sha if sha else None,
         candidate_selection=selection.candidates.description,
-        baseline_selection=selection.baselines.description if selection.baselines else "",
+        baseline_selection=baseline_words,
         workflow_run_url=context.workflow_run_url,
     )
-    comparison = compare(run_set, settings.metrics)
-    return Outcome(selection, Report(comparison, run_set, provenance, settings.config_keys))
+    comparison = compare(run_set, settings.metrics, require_same_data=settings.require_same_data)
+    alerts = stale + commit_mismatches(run_set.candidates, settings.sha_key)
+    report = Report(comparison, run_set, provenance, settings.config_keys, alerts=alerts)
+    return Outcome(selection, report)
+
+
+def _nearest_candidates(
+    settings: Settings, run_set: RunSet, sha: str | None
+) -> tuple[RunSet, str | None, tuple[str, ...]]:
+    """With earlier commits standing in for the head, keep the newest commit's runs, and say so."""
+    if not settings.candidate_commits or settings.run_ids:
+        return run_set, sha, ()
+    found = runs_of_nearest(run_set.candidates, settings.candidate_commits, settings.sha_key)
+    if found is None:
+        return replace(run_set, candidates=()), settings.sha, ()
+    distance, commit, runs = found
+    head = f" {settings.sha[:7]}" if settings.sha else ""
+    behind = "1 commit" if distance == 0 else f"{distance + 1} commits"
+    alert = (
+        f"The head commit{head} has no runs yet: these results are from {commit[:7]}, "
+        f"{behind} behind head."
+    )
+    return replace(run_set, candidates=runs), commit, (alert,)
+
+
+def _nearest_baselines(
+    settings: Settings, run_set: RunSet, selection: Selection
+) -> tuple[RunSet, str]:
+    """With base-commit baselines, keep the runs of the nearest ancestor that has any."""
+    words = selection.baselines.description if selection.baselines else ""
+    commits = settings.baseline_commits
+    if not commits:
+        return run_set, words
+    base, depth = commits[0][:7], len(commits) - 1
+    found = runs_of_nearest(run_set.baselines, commits, settings.sha_key)
+    if found is None:
+        words = f"no finished runs of base commit {base} or its {depth} nearest ancestors"
+        return replace(run_set, baselines=()), words
+    distance, commit, runs = found
+    if distance == 0:
+        words = f"finished runs of the base commit {base}"
+    else:
+        behind = "1 commit" if distance == 1 else f"{distance} commits"
+        words = f"finished runs of {commit[:7]}, {behind} behind the base commit {base}"
+    return replace(run_set, baselines=runs), words
 
 
 def _project_of(settings: Settings, run_set: RunSet) -> tuple[str, str]:

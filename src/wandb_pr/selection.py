@@ -16,13 +16,14 @@ The rules, in the original action's words and beyond:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from wandb_pr.models import Run
 from wandb_pr.settings import Settings, is_hex_sha
 
-__all__ = ["Query", "Selection", "build_selection"]
+__all__ = ["Query", "Selection", "build_selection", "commits_filter", "runs_of_nearest"]
 
 FULL_SHA_LENGTH = 40
 
@@ -75,7 +76,10 @@ def build_selection(
 ) -> Selection:
     """Turn validated settings into the candidate and baseline queries."""
     notes: list[str] = []
-    if settings.run_ids:
+    if settings.candidate_commits and not settings.run_ids:
+        criterion = commits_filter(settings.candidate_commits, settings)
+        words = f"runs of the newest of {len(settings.candidate_commits)} earlier commits"
+    elif settings.run_ids:
         criterion = _ids_filter(settings.run_ids)
         words = "run id " + ", ".join(settings.run_ids)
         if settings.sha:
@@ -102,7 +106,7 @@ def build_selection(
         page_size=settings.page_size,
         run_ids=settings.run_ids,
         baseline_run_ids=settings.baseline_run_ids,
-        sha=None if settings.run_ids else settings.sha,
+        sha=None if settings.run_ids or settings.candidate_commits else settings.sha,
         notes=tuple(notes),
     )
 
@@ -135,8 +139,41 @@ def _sha_filter(settings: Settings) -> tuple[dict[str, Any], str]:
     return criterion, words
 
 
+def commits_filter(shas: tuple[str, ...], settings: Settings) -> dict[str, Any]:
+    """Runs of any of these full commit SHAs (config key, or W&B's recorded git commit)."""
+    alternatives: list[dict[str, Any]] = [{f"config.{settings.sha_key}": {"$in": list(shas)}}]
+    if settings.match_commit:
+        alternatives.append({"commit": {"$in": [sha.lower() for sha in shas]}})
+    return alternatives[0] if len(alternatives) == 1 else {"$or": alternatives}
+
+
+def runs_of_nearest(
+    runs: Sequence[Run], commits: Sequence[str], sha_key: str
+) -> tuple[int, str, tuple[Run, ...]] | None:
+    """The runs of the first commit in ``commits`` that has any: (its position, SHA, runs)."""
+    for distance, sha in enumerate(commits):
+        matching = tuple(run for run in runs if _run_of(run, sha, sha_key))
+        if matching:
+            return distance, sha, matching
+    return None
+
+
+def _run_of(run: Run, sha: str, sha_key: str) -> bool:
+    """Whether a run belongs to commit ``sha`` (full SHA) by config or recorded commit."""
+    logged = run.config.get(sha_key)
+    return logged == sha or (run.commit or "").lower() == sha.lower()
+
+
 def _baseline_query(settings: Settings, *, exclude: Mapping[str, Any]) -> Query | None:
     """Runs with a baseline tag or a baseline id that are not candidates, or ``None``."""
+    if settings.baseline_commits:
+        chosen = commits_filter(settings.baseline_commits, settings)
+        base = settings.baseline_commits[0][:7]
+        return Query(
+            _all_of(chosen, {"state": "finished"}, settings.baseline_filter, {"$nor": [exclude]}),
+            f"finished runs of base commit {base} or of the nearest of its "
+            f"{len(settings.baseline_commits) - 1} first-parent ancestors that has any",
+        )
     wanted: list[dict[str, Any]] = []
     words: list[str] = []
     if settings.baseline_tags:

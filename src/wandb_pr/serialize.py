@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from wandb_pr.models import Run, RunState
+from wandb_pr.models import ArtifactUse, Run, RunState
 
 __all__ = ["run_from_dict", "run_to_dict"]
 
@@ -29,6 +30,7 @@ def run_to_dict(run: Run) -> dict[str, Any]:
         "config": dict(run.config),
         "summary": dict(run.summary),
         "history": {key: [list(p) for p in points] for key, points in run.history.items()},
+        "artifacts": [dataclasses.asdict(a) | {"aliases": list(a.aliases)} for a in run.artifacts],
     }
 
 
@@ -55,4 +57,15 @@ def run_from_dict(data: Mapping[str, Any]) -> Run:
             str(key): tuple((float(s), float(v)) for s, v in points)
             for key, points in dict(history).items()
         },
+        artifacts=tuple(
+            ArtifactUse(
+                name=str(a["name"]),
+                version=a.get("version"),
+                type=str(a.get("type") or "unknown"),
+                digest=a.get("digest"),
+                aliases=tuple(a.get("aliases") or ()),
+                project=a.get("project"),
+            )
+            for a in data.get("artifacts") or ()
+        ),
     )

@@ -82,6 +82,14 @@ class Settings:
     """Config keys to show for each run."""
     page_size: int = DEFAULT_PAGE_SIZE
     """Runs per request page."""
+    require_same_data: bool = False
+    """Fail the gate when candidates and baselines used different data versions."""
+    candidate_commits: tuple[str, ...] = ()
+    """Full SHAs whose runs may stand in for the commit under review, newest first (a pull
+    request's earlier commits, when its head has no runs yet); the newest with runs is used."""
+    baseline_commits: tuple[str, ...] = ()
+    """A base commit and its first-parent ancestors, nearest first; the baselines are the
+    finished runs of the nearest one that has any."""
 
     @property
     def path(self) -> str:
@@ -91,7 +99,7 @@ class Settings:
 
 def check_settings(settings: Settings, *, sha_name: str, run_id_name: str) -> None:
     """Check rules that span several inputs; the names are how the user knows the inputs."""
-    if not settings.sha and not settings.run_ids:
+    if not settings.sha and not settings.run_ids and not settings.candidate_commits:
         raise InputError(
             f"No runs to look for: give a commit ({sha_name}) or run ids ({run_id_name}).",
             tip="In a GitHub workflow the commit defaults to the event's head SHA; on a laptop "
@@ -101,6 +109,11 @@ def check_settings(settings: Settings, *, sha_name: str, run_id_name: str) -> No
         raise InputError(
             f"A secondary SHA was given without a commit ({sha_name}).",
             tip="The secondary SHA narrows the runs of a commit; give the commit too.",
+        )
+    if settings.baseline_commits and (settings.baseline_tags or settings.baseline_run_ids):
+        raise InputError(
+            "Baselines were asked for both by base commit and by tag or run id.",
+            tip="Choose one way to pick baselines: the base commit's runs, or tags and run ids.",
         )
     both = sorted(set(settings.run_ids) & set(settings.baseline_run_ids))
     if both:

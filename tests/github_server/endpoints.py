@@ -167,6 +167,29 @@ def list_commit_comments(call: Call) -> Answer:
     return call.paginate(found, lambda c: render.commit_comment(c, call.urls))
 
 
+def list_commits(call: Call) -> Answer:
+    """``GET /commits?sha=REF``: the history from ``REF``, newest first, paginated.
+
+    GitHub orders by date; here the walk is breadth-first from ``REF`` (first parents first),
+    which is the same order for the linear histories tests build.
+    """
+    call.require(("contents", "read"))
+    ref = dict(call.query).get("sha")
+    with call.store.lock:
+        known = call.store.commits[call.repo.id]
+        start = _sha(call, ref) if ref else None
+        order: list[str] = []
+        queue = [start] if start else []
+        while queue:
+            sha = queue.pop(0)
+            if sha in order or sha not in known:
+                continue
+            order.append(sha)
+            queue.extend(known[sha].parents)
+        records = [known[sha] for sha in order]
+    return call.paginate(records, lambda c: render.commit(c, call.repo, call.urls))
+
+
 def commit_pulls(call: Call) -> Answer:
     """``GET /commits/{sha}/pulls``: open (or merged) PRs containing the commit, paginated."""
     call.require(("pull_requests", "read"))
@@ -252,6 +275,7 @@ ROUTES = (
         "commits/commits#list-pull-requests-associated-with-a-commit",
     ),
     _route("GET", "/pulls/{n}", get_pull, "pulls/pulls#get-a-pull-request"),
+    _route("GET", "/commits", list_commits, "commits/commits#list-commits"),
     _route(
         "GET", "/pulls/{n}/commits", list_pull_commits, "pulls/pulls#list-commits-on-a-pull-request"
     ),

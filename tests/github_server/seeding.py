@@ -43,11 +43,21 @@ class SeedingMixin:
         return render.repository(record, self.urls)
 
     def add_commit(
-        self, owner: str, repo: str, sha: str, *, message: str = "", author: str = "octocat"
+        self,
+        owner: str,
+        repo: str,
+        sha: str,
+        *,
+        message: str = "",
+        author: str = "octocat",
+        parents: Sequence[str] = (),
     ) -> str:
-        """Make commit ``sha`` known (statuses, check runs and commit comments need one)."""
+        """Make commit ``sha`` known (statuses, check runs and commit comments need one);
+        ``parents`` (first parent first) build the history ``GET /commits?sha=`` walks."""
         record = self.store.add_repo(owner, repo)
-        return self.store.add_commit(record, sha, message=message, author=author).sha
+        return self.store.add_commit(
+            record, sha, message=message, author=author, parents=parents
+        ).sha
 
     def add_issue(self, owner: str, repo: str, number: int, *, title: str = "") -> None:
         """Create plain issue ``number`` (not a pull request)."""

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wandb_pr.compare._exhaustive import unhandled
+from wandb_pr.compare.provenance import DataVersion, data_versions
 from wandb_pr.compare.spec import Direction, MetricSpec, infer_direction
 from wandb_pr.compare.stats import WelchResult, summarize, welch_t_test
 from wandb_pr.errors import InputError
@@ -71,6 +72,8 @@ class Verdict(str, enum.Enum):
     REGRESSION = "regression"
     PENDING = "pending"
     NO_RUNS = "no-runs"
+    DIFFERENT_DATA = "different-data"
+    """Candidates and baselines used different data versions, and the same was required."""
 
 
 class MetricStatus(str, enum.Enum):
@@ -158,6 +161,13 @@ class Comparison:
     """The metrics were chosen automatically (the user named none)."""
     metrics_left_out: int = 0
     """Numeric summary keys not chosen because of the :data:`MAX_AUTO_METRICS` cap."""
+    data_versions: tuple[DataVersion, ...] = ()
+    """The data artifacts each side used, and whether they differ."""
+
+    @property
+    def different_data(self) -> tuple[DataVersion, ...]:
+        """Data artifacts the two sides used in different versions."""
+        return tuple(v for v in self.data_versions if v.differs)
 
     @property
     def regressions(self) -> tuple[str, ...]:
@@ -219,8 +229,13 @@ def compare(
     *,
     alpha: float = 0.05,
     max_auto_metrics: int = MAX_AUTO_METRICS,
+    require_same_data: bool = False,
 ) -> Comparison:
-    """Compare the candidates with the baselines; with no ``specs``, choose the metrics."""
+    """Compare the candidates with the baselines; with no ``specs``, choose the metrics.
+
+    With ``require_same_data``, runs evaluated on different data versions fail the gate
+    (verdict ``different-data``) whatever the metrics say.
+    """
     if not 0 < alpha < 1:
         raise InputError(
             f"significance level {alpha!r} is not between 0 and 1",
@@ -236,9 +251,15 @@ def compare(
     metrics = tuple(_compare_metric(spec, candidates, baselines, alpha) for spec in specs)
     counts = run_set.counts
     in_progress = sum(1 for r in run_set.candidates if r.state in _IN_PROGRESS)
+    versions = data_versions(candidates, baselines)
+    verdict = _verdict(metrics, candidates, in_progress)
+    settled = verdict in (Verdict.PASS, Verdict.REGRESSION)
+    if require_same_data and settled and any(v.differs for v in versions):
+        verdict = Verdict.DIFFERENT_DATA
     return Comparison(
         metrics=metrics,
-        verdict=_verdict(metrics, candidates, in_progress),
+        verdict=verdict,
+        data_versions=versions,
         alpha=alpha,
         counts=counts,
         counted_candidates=tuple(r.id for r in candidates),

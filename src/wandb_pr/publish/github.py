@@ -59,7 +59,7 @@ def check_conclusion(verdict: Verdict) -> str:
     """A check run's conclusion for a verdict."""
     if verdict is Verdict.PASS:
         return "success"
-    elif verdict is Verdict.REGRESSION:
+    elif verdict is Verdict.REGRESSION or verdict is Verdict.DIFFERENT_DATA:
         return "failure"
     elif verdict is Verdict.PENDING or verdict is Verdict.NO_RUNS:
         return "neutral"
@@ -71,7 +71,7 @@ def status_state(verdict: Verdict) -> str:
     """A commit status state for a verdict (no runs is an error: nothing was measured)."""
     if verdict is Verdict.PASS:
         return "success"
-    elif verdict is Verdict.REGRESSION:
+    elif verdict is Verdict.REGRESSION or verdict is Verdict.DIFFERENT_DATA:
         return "failure"
     elif verdict is Verdict.PENDING:
         return "pending"
@@ -108,6 +108,31 @@ class GitHubPublisher:
         data = _dict(self._client.json("GET", f"{self._repo}/pulls/{number}"))
         head, base = _dict(data.get("head")), _dict(data.get("base"))
         return PullRequest(number, str(head.get("sha")), base.get("sha"))
+
+    def pull_request_commits(self, number: int) -> list[str]:
+        """The pull request's commits, newest first (GitHub lists at most 250)."""
+        listed = self._client.paginate(f"{self._repo}/pulls/{number}/commits")
+        return [sha for sha in reversed([c.get("sha") for c in listed]) if isinstance(sha, str)]
+
+    def first_parents(self, sha: str, limit: int) -> list[str]:
+        """``sha`` and up to ``limit - 1`` of its first-parent ancestors, nearest first.
+
+        One request: the history listing carries each commit's parents, and the first-parent
+        chain is followed through it (a chain longer than the page simply stops early).
+        """
+        listed = self._client.json(
+            "GET", f"{self._repo}/commits", params={"sha": sha, "per_page": min(100, limit)}
+        )
+        commits = [_dict(c) for c in listed or ()]
+        first_parent = {
+            c.get("sha"): _dict((c.get("parents") or [{}])[0]).get("sha") for c in commits
+        }
+        chain: list[str] = []
+        current = commits[0].get("sha") if commits else None
+        while isinstance(current, str) and current not in chain and len(chain) < limit:
+            chain.append(current)
+            current = first_parent.get(current)
+        return chain
 
     def pull_request_of(self, sha: str) -> int | None:
         """The open pull request whose head is ``sha`` (fork pull requests may not be found)."""

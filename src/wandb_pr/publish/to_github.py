@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from wandb_pr.errors import GitHubPermissionError
 from wandb_pr.publish.github import CommentMode, GitHubPublisher
-from wandb_pr.render.markdown import render_markdown
+from wandb_pr.render.markdown import plain_headline, render_markdown
 from wandb_pr.render.report import Report
 
 __all__ = ["FORK_TIP", "PublishOptions", "Published", "Target", "publish"]
@@ -100,7 +100,7 @@ def publish(
         except GitHubPermissionError as exc:
             permitted(f"comment on commit {target.sha[:7]}", "contents", exc)
     verdict = report.comparison.verdict
-    headline = render(COMPACT).splitlines()[0].lstrip("# ").strip()
+    headline = plain_headline(report)
     if options.check and target.sha:
         try:
             check_url = publisher.check_run(
@@ -120,7 +120,3 @@ def publish(
         except GitHubPermissionError as exc:
             permitted("set a commit status", "statuses", exc)
     return Published(comment_url, check_url, tuple(warnings))
-
-
-COMPACT = 4096
-"""A size at which the report keeps its headline (used to read the headline alone)."""

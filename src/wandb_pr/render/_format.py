@@ -21,6 +21,7 @@ from wandb_pr.compare import (
     Verdict,
 )
 from wandb_pr.compare._exhaustive import unhandled
+from wandb_pr.compare.provenance import DataVersion
 from wandb_pr.render.report import Report
 
 __all__ = [
@@ -170,7 +171,7 @@ def verdict_mark(verdict: Verdict) -> str:
     """The mark that opens the headline."""
     if verdict is Verdict.PASS:
         return "✅"
-    elif verdict is Verdict.REGRESSION:
+    elif verdict is Verdict.REGRESSION or verdict is Verdict.DIFFERENT_DATA:
         return "❌"
     elif verdict is Verdict.PENDING:
         return "⏳"
@@ -201,8 +202,31 @@ def headline(report: Report, *, escape: Callable[..., str], code: Callable[[str]
         return f"{plural(count, 'candidate run')} {verb} still running, results are provisional"
     elif verdict is Verdict.NO_RUNS:
         return _no_runs_headline(report, escape=escape, code=code)
+    elif verdict is Verdict.DIFFERENT_DATA:
+        return "evaluated on different data: " + ", ".join(
+            escape(different_data_text(v), max_length=120) for v in comparison.different_data[:3]
+        )
     else:
         raise unhandled(verdict)
+
+
+def different_data_text(version: DataVersion) -> str:
+    """``holdout:v3 vs holdout:v5`` (candidates' versions first)."""
+    return f"{', '.join(version.candidates)} vs {', '.join(version.baselines)}"
+
+
+def data_version_text(version: DataVersion) -> str:
+    """What each side used of one data artifact, e.g. ``holdout:v3 vs holdout:v5``."""
+    if version.candidates and version.baselines:
+        return different_data_text(version)
+    if version.candidates:
+        return f"{', '.join(version.candidates)} (candidates only)"
+    return f"{', '.join(version.baselines)} (baselines only)"
+
+
+def different_data_alert(version: DataVersion) -> str:
+    """The alert for an artifact the sides used in different versions."""
+    return f"Evaluated on different data: {different_data_text(version)} (candidates vs baselines)."
 
 
 def sha_text(sha: str, *, escape: Callable[..., str], code: Callable[[str], str]) -> str:

@@ -3,7 +3,8 @@
 Columns: ``run.url, run.name, run.tags, run.id, run.entity, run.project, github_sha,
 run.description``, one per metric, ``_<config key>`` per config key, ``__eval.category``
 (``candidate`` or ``baseline``), then wandb-pr's additions ``run.state, run.commit,
-run.created_at, run.group, run.job_type``. Cells are written as the original's pandas export
+run.created_at, run.group, run.job_type`` and one ``artifact.<name>`` column per input artifact
+used (the versions, e.g. ``v3``). Cells are written as the original's pandas export
 wrote them: tags as a Python list literal, missing values and NaN as empty cells.
 """
 
@@ -46,12 +47,16 @@ def render_csv(
     candidates: Iterable[Run] = run_set.candidates
     if finished_candidates_only:
         candidates = [run for run in run_set.candidates if run.state is RunState.FINISHED]
+    artifact_names = sorted(
+        {a.name for run in (*candidates, *run_set.baselines) for a in run.artifacts}
+    )
     header = [
         *SEED_LEADING_COLUMNS,
         *metrics,
         *(f"_{key}" for key in config_keys),
         "__eval.category",
         *EXTRA_COLUMNS,
+        *(f"artifact.{name}" for name in artifact_names),
     ]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -75,9 +80,18 @@ def render_csv(
                 run.created_at,
                 run.group,
                 run.job_type,
+                *(_versions(run, name) for name in artifact_names),
             ]
             writer.writerow([_cell(value) for value in row])
     return out.getvalue()
+
+
+def _versions(run: Run, name: str) -> str | None:
+    """The versions of artifact ``name`` a run used (``v3``, or ``v3;v4``), or ``None``."""
+    used = [
+        f"v{a.version}" if a.version is not None else "?" for a in run.artifacts if a.name == name
+    ]
+    return ";".join(used) if used else None
 
 
 def _cell(value: Any) -> str:

@@ -30,7 +30,7 @@ from wandb_pr.render.charts import (
     mermaid_chart,
     sparkline,
 )
-from wandb_pr.render.escape import escape_markdown, safe_url
+from wandb_pr.render.escape import escape_markdown, escape_terminal, safe_url
 from wandb_pr.render.report import Report
 
 __all__ = ["COMMENT_LIMIT", "SUMMARY_LIMIT", "render_markdown"]
@@ -110,11 +110,12 @@ class _Parts:
         self.head = self._head()
         self.legend = self._legend()
         self.notes = self._notes()
+        self.alerts = self._alerts()
         self.provenance = self._provenance()
 
     def assemble(self, layout: _Layout) -> str:
         """The report text for ``layout``."""
-        blocks = [self.head]
+        blocks = [self.head, self.alerts]
         if self.metrics:
             blocks.append(self._metric_table(layout))
             blocks.append(self.legend)
@@ -276,9 +277,22 @@ class _Parts:
             notes.append(f"{fmt.plural(len(warnings) - 10, 'more warning')} not shown.")
         return "\n".join(f"- {note}" for note in notes)
 
+    def _alerts(self) -> str:
+        """Alerts, and data versions that differ between the sides, as a quoted block."""
+        comparison = self.report.comparison
+        alerts = [escape_markdown(a, max_length=400) for a in self.report.alerts[:10]]
+        alerts += [
+            escape_markdown(fmt.different_data_alert(v), max_length=300)
+            for v in comparison.different_data[:10]
+        ]
+        return "\n>\n".join(f"> ⚠️ {alert}" for alert in alerts)
+
     def _provenance(self) -> str:
         prov = self.report.provenance
         lines = ["**Provenance**", ""]
+        for version in self.report.comparison.data_versions[:20]:
+            used = escape_markdown(fmt.data_version_text(version), max_length=300)
+            lines.append(f"- Data: {used}")
         project = _project_link(self.report)
         if project:
             lines.append(f"- W&B project: {project}")
@@ -298,6 +312,12 @@ class _Parts:
         if url:
             lines.append(f"- Made by [this workflow run]({url})")
         return "\n".join(lines) if len(lines) > 2 else ""
+
+
+def plain_headline(report: Report) -> str:
+    """The verdict line as plain text (for a check run's title, a commit status)."""
+    words = fmt.headline(report, escape=escape_terminal, code=lambda text: text)
+    return f"{fmt.verdict_mark(report.comparison.verdict)} wandb-pr: {words}"
 
 
 def _chart(metric: MetricComparison, data: Curves) -> str:

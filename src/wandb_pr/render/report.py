@@ -45,3 +45,6 @@ class Report:
     """Where the runs came from."""
     config_keys: tuple[str, ...] = ()
     """Config keys to show per run (dotted keys look into nested dicts)."""
+    alerts: tuple[str, ...] = ()
+    """What a reviewer must know before reading the numbers (results of another commit, runs
+    whose config and git commit disagree...), shown right under the verdict."""

@@ -36,6 +36,11 @@ def render_terminal(report: Report, *, color: bool) -> str:
     paint = _Paint(color)
     words = fmt.headline(report, escape=escape_terminal, code=lambda s: s)
     lines = [paint(f"wandb-pr: {words}", _verdict_colour(comparison.verdict), bold=True), ""]
+    alerts = [*report.alerts, *map(fmt.different_data_alert, comparison.different_data)]
+    for alert in alerts[:10]:
+        lines.append(paint(f"warning: {escape_terminal(alert, max_length=400)}", _YELLOW))
+    if alerts:
+        lines.append("")
     lines.append(_intro(report))
     if comparison.verdict is not Verdict.NO_RUNS and comparison.metrics:
         lines.append("")
@@ -82,7 +87,7 @@ class _Paint:
 def _verdict_colour(verdict: Verdict) -> str:
     if verdict is Verdict.PASS:
         return _GREEN
-    elif verdict is Verdict.REGRESSION:
+    elif verdict is Verdict.REGRESSION or verdict is Verdict.DIFFERENT_DATA:
         return _RED
     elif verdict is Verdict.PENDING or verdict is Verdict.NO_RUNS:
         return _YELLOW

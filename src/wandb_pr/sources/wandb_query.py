@@ -14,15 +14,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeGuard
 
 from wandb_pr.errors import WandbQueryError
-from wandb_pr.models import HistoryPoint, Run, RunState
+from wandb_pr.models import ArtifactUse, HistoryPoint, Run, RunState
 
 __all__ = ["INTERNAL_CONFIG_KEYS", "build_document", "history_specs", "parse_run", "unwrap_config"]
 
 INTERNAL_CONFIG_KEYS = frozenset({"_wandb", "wandb_version"})
 
+ARTIFACTS_PER_RUN = 50
+"""Input artifacts read per run (an evaluation run uses a handful; more are left out)."""
+
 _RUN_FIELDS = (
     "name displayName state tags group jobType commit createdAt description "
-    "user { username } config summaryMetrics"
+    "user { username } config summaryMetrics "
+    f"inputArtifacts(first: {ARTIFACTS_PER_RUN}) {{ edges {{ node {{ versionIndex digest "
+    "artifactType { name } artifactSequence { name project { name entity { name } } } "
+    "aliases { alias } } } }"
 )
 
 
@@ -90,6 +96,7 @@ def parse_run(
         config=unwrap_config(_json_object(node.get("config"), "config", run_id)),
         summary=_json_object(node.get("summaryMetrics"), "summaryMetrics", run_id),
         history=_history(node.get("sampledHistory"), history_keys),
+        artifacts=_artifacts(node.get("inputArtifacts")),
     )
 
 
@@ -138,6 +145,47 @@ def _history(raw: object, keys: Sequence[str]) -> dict[str, tuple[HistoryPoint, 
         if points:
             history[key] = tuple(sorted(points))
     return history
+
+
+def _artifacts(raw: object) -> tuple[ArtifactUse, ...]:
+    """The used artifacts of an ``inputArtifacts`` connection (malformed entries are skipped)."""
+    edges = raw.get("edges") if isinstance(raw, Mapping) else None
+    used = []
+    for edge in edges if isinstance(edges, list) else ():
+        node = edge.get("node") if isinstance(edge, Mapping) else None
+        if not isinstance(node, Mapping):
+            continue
+        sequence = _mapping(node.get("artifactSequence"))
+        name = _text(sequence.get("name"))
+        if name is None:
+            continue
+        project = _mapping(sequence.get("project"))
+        entity = _text(_mapping(project.get("entity")).get("name"))
+        project_name = _text(project.get("name"))
+        version = node.get("versionIndex")
+        aliases = node.get("aliases")
+        used.append(
+            ArtifactUse(
+                name=name,
+                version=version
+                if isinstance(version, int) and not isinstance(version, bool)
+                else None,
+                type=_text(_mapping(node.get("artifactType")).get("name")) or "unknown",
+                digest=_text(node.get("digest")),
+                aliases=tuple(
+                    a["alias"]
+                    for a in (aliases if isinstance(aliases, list) else ())
+                    if isinstance(a, Mapping) and isinstance(a.get("alias"), str)
+                ),
+                project=f"{entity}/{project_name}" if entity and project_name else None,
+            )
+        )
+    return tuple(used)
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    """``value`` if it is a mapping, else an empty one."""
+    return value if isinstance(value, Mapping) else {}
 
 
 def _finite(value: object) -> TypeGuard[float]:
