@@ -198,3 +198,55 @@ def test_push_comments_on_the_commit_and_sets_a_status(
     assert main(["action"], environ=env, stdout=out, stderr=err) == 0, err.getvalue()
     assert len(github_server.commit_comments("octo", "app", HEAD)) == 1
     assert github_server.statuses("octo", "app", HEAD)[0]["state"] == "failure"
+
+
+def test_base_commit_baseline_through_the_github_api(
+    runner: dict[str, str],
+    tmp_path: Path,
+    github_server: GitHubTestServer,
+    wandb_server: WandbTestServer,
+) -> None:
+    """baseline: base-commit walks first parents through GitHub; the nearest with runs wins."""
+    chain = [f"{i}" * 40 for i in range(1, 6)]  # chain[0] is the base's oldest ancestor
+    for index, sha in enumerate(chain):
+        github_server.add_commit(
+            "octo", "app", sha, parents=chain[index - 1 : index] if index else ()
+        )
+    wandb_server.add_run(
+        "acme", "det", id="two-back", config={"github_sha": chain[2]}, summary={"val_acc": 0.9}
+    )
+    env = {**runner, "INPUT_BASELINE": "base-commit", "INPUT_BASELINE_TAGS": ""}
+    event = {"pull_request": {"number": 7, "head": {"sha": HEAD}, "base": {"sha": chain[-1]}}}
+    code, _, err = run_action(env, tmp_path, "pull_request", event)
+    assert code == 0, err
+    report = json.loads((Path(runner["GITHUB_WORKSPACE"]) / "wandb_report.json").read_text())
+    assert [r["id"] for r in report["baselines"]] == ["two-back"]
+    body = github_server.comments("octo", "app", 7)[0]["body"]
+    assert (
+        f"finished runs of {chain[2][:7]}, 2 commits behind the base commit {chain[-1][:7]}" in body
+    )
+
+
+def test_stale_head_reports_the_newest_earlier_commit(
+    runner: dict[str, str],
+    tmp_path: Path,
+    github_server: GitHubTestServer,
+    wandb_server: WandbTestServer,
+) -> None:
+    """A PR head without runs reports the newest earlier commit's runs, flagged as stale."""
+    older, newer, head = "1" * 40, "2" * 40, "3" * 40
+    github_server.add_pull(
+        "octo", "app", 8, head_sha=head, base_sha=BASE, commits=[older, newer, head]
+    )
+    wandb_server.add_run(
+        "acme", "det", id="from-older", config={"github_sha": older}, summary={"val_acc": 0.9}
+    )
+    event = {"pull_request": {"number": 8, "head": {"sha": head}, "base": {"sha": BASE}}}
+    code, _, err = run_action(runner, tmp_path, "pull_request", event)
+    assert code == 0, err
+    body = github_server.comments("octo", "app", 8)[0]["body"]
+    assert (
+        f"> ⚠️ The head commit {head[:7]} has no runs yet: these results are from {older[:7]}, "
+        "2 commits behind head." in body
+    )
+    assert outputs(runner)["num-finished"] == "1"

@@ -1,5 +1,6 @@
-"""A W&B GraphQL test server on loopback, its fault helpers and pytest fixtures."""
+"""A W&B GraphQL test server on loopback (runs and artifacts), fault helpers, pytest fixtures."""
 
+from tests.wandb_server.artifact_store import ArtifactStore
 from tests.wandb_server.faults import (
     Fault,
     delay,
@@ -14,6 +15,7 @@ from tests.wandb_server.store import ProjectData, RunStore
 
 __all__ = [
     "FAKE_API_KEY",
+    "ArtifactStore",
     "Fault",
     "ProjectData",
     "RecordedRequest",

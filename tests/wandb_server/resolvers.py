@@ -24,6 +24,13 @@ from graphql import (
     value_from_ast_untyped,
 )
 
+from tests.wandb_server.artifact_resolvers import (
+    DEFAULT_PAGE_SIZE,
+    ArtifactNode,
+    CollectionNode,
+    MembershipNode,
+    artifact_connection,
+)
 from tests.wandb_server.runs import (
     cursor_index,
     downsample,
@@ -39,7 +46,6 @@ from wandb_pr.filters import matches
 
 __all__ = ["DEFAULT_PAGE_SIZE", "ProjectNode", "QueryRoot", "RunNode", "load_schema"]
 
-DEFAULT_PAGE_SIZE = 50
 Info = GraphQLResolveInfo  # generic over the context type from graphql-core 3.3 on; unused here
 
 
@@ -146,7 +152,12 @@ class QueryRoot:
             "email": f"{username}@example.com",
             "entity": self.store.viewer_entity,
             "flags": "{}",
-            "teams": {"edges": [{"node": _entity(team)} for team in teams]},
+            "teams": {"edges": [{"node": _entity(self.store, team)} for team in teams]},
+            "organizations": [
+                _organization(self.store, org)
+                for org in self.store.artifacts.organizations
+                if self.store.viewer_entity in org["teams"]
+            ],
         }
 
     def serverInfo(self, _info: Info) -> dict[str, Any]:
@@ -154,15 +165,37 @@ class QueryRoot:
         return {"features": [], "cliVersionInfo": {}, "latestLocalVersionInfo": None}
 
     def entity(self, _info: Info, name: str) -> dict[str, Any] | None:
-        """``entity(name)``: any entity owning a project (or the viewer's)."""
+        """``entity(name)``: any entity owning a project, an organization's, or the viewer's."""
         with self.store.lock:
             known = {entity for entity, _ in self.store.projects} | {self.store.viewer_entity}
-        return _entity(name) if name in known else None
+            known |= {org["entity"] for org in self.store.artifacts.organizations}
+        return _entity(self.store, name) if name in known else None
+
+    def artifact(self, _info: Info, id: str) -> ArtifactNode | None:
+        """``artifact(id)``: null when no artifact has that id."""
+        found = self.store.artifacts.by_id(id)
+        return None if found is None else ArtifactNode(self.store, found)
 
 
-def _entity(name: str) -> dict[str, Any]:
-    """An ``Entity`` object."""
-    return {"id": b64(f"Entity:{name}"), "name": name, "isTeam": True}
+def _entity(store: RunStore, name: str) -> dict[str, Any]:
+    """An ``Entity`` object (a team; its organization is resolved when asked for)."""
+    org = store.artifacts.organization_of(name)
+    return {
+        "id": b64(f"Entity:{name}"),
+        "name": name,
+        "isTeam": True,
+        "user": None,
+        "organization": lambda _info: None if org is None else _organization(store, org),
+    }
+
+
+def _organization(store: RunStore, org: Mapping[str, Any]) -> dict[str, Any]:
+    """An ``Organization`` object."""
+    return {
+        "id": org["id"],
+        "name": org["name"],
+        "orgEntity": lambda _info: _entity(store, org["entity"]),
+    }
 
 
 class ProjectNode:
@@ -175,7 +208,7 @@ class ProjectNode:
         self.internalId = str(data.internal_id)
         self.name = data.name
         self.entityName = data.entity
-        self.entity = _entity(data.entity)
+        self.entity = _entity(store, data.entity)
         self.createdAt = data.created_at
         self.description = None
         self.readOnly = False
@@ -226,9 +259,26 @@ class ProjectNode:
             found = next((run for run in self.data.runs if run["name"] == name), None)
         return None if found is None else RunNode(self, found)
 
+    def artifactCollectionMembership(self, _info: Info, name: str) -> MembershipNode | None:
+        """``artifactCollectionMembership(name: "coll:alias" | "coll:vN")``: null when absent."""
+        found = self.store.artifacts.membership(self.data.entity, self.data.name, name)
+        return None if found is None else MembershipNode(self.store, *found)
+
+    def artifact(self, _info: Info, name: str) -> ArtifactNode | None:
+        """``artifact(name: "coll:alias" | "coll:vN")``: the version itself; null when absent."""
+        found = self.store.artifacts.membership(self.data.entity, self.data.name, name)
+        return None if found is None else ArtifactNode(self.store, found[1]["artifact"])
+
+    def artifactCollection(self, _info: Info, name: str) -> CollectionNode | None:
+        """``artifactCollection(name)``: a sequence or portfolio; null when absent."""
+        found = self.store.artifacts.collection(self.data.entity, self.data.name, name)
+        return None if found is None else CollectionNode(self.store, found)
+
 
 class RunNode:
     """A ``Run``: stored fields pass through; encoded and computed fields are methods."""
+
+    __typename = "Run"  # names the member of the ``Initiator`` union (``createdBy``)
 
     def __init__(self, project: ProjectNode, run: dict[str, Any]) -> None:
         self._project = project
@@ -248,6 +298,25 @@ class RunNode:
     def projectId(self, _info: Info) -> int:
         """``projectId``: the project's internal id."""
         return self._project.data.internal_id
+
+    def _path(self) -> str:
+        """``entity/project/run_id``: how the artifact store names the run."""
+        data = self._project.data
+        return f"{data.entity}/{data.name}/{self._run['name']}"
+
+    def inputArtifacts(
+        self, _info: Info, after: str | None = None, first: int | None = None
+    ) -> dict[str, Any]:
+        """``inputArtifacts(after, first)``: the artifact versions this run used."""
+        store = self._project.store
+        return artifact_connection(store, store.artifacts.inputs_of(self._path()), after, first)
+
+    def outputArtifacts(
+        self, _info: Info, after: str | None = None, first: int | None = None
+    ) -> dict[str, Any]:
+        """``outputArtifacts(after, first)``: the artifact versions this run logged."""
+        store = self._project.store
+        return artifact_connection(store, store.artifacts.outputs_of(self._path()), after, first)
 
     def config(self, _info: Info) -> str:
         """``config``: wrapped values as a JSON string."""

@@ -1,4 +1,4 @@
-"""A W&B GraphQL server on loopback for tests: real HTTP, real GraphQL, in-memory runs.
+"""A W&B GraphQL server on loopback for tests: real HTTP, real GraphQL, in-memory runs/artifacts.
 
 ``WandbTestServer`` answers ``POST /graphql`` (query strings are ignored) by executing the
 document with graphql-core against ``schema.graphql``. It checks HTTP Basic auth
@@ -100,7 +100,8 @@ class WandbTestServer:
     """A faithful-enough W&B GraphQL API on ``127.0.0.1`` (see the module docstring).
 
     Use as a context manager, or call ``start()``/``stop()``. ``base_url`` is what to give
-    ``WANDB_BASE_URL``. Data goes in with ``add_project``/``add_run``; ``store`` holds it.
+    ``WANDB_BASE_URL``. Data goes in with ``add_project``/``add_run`` and, for artifacts,
+    ``add_artifact``/``use_artifact``/``link_artifact``/``add_organization``; ``store`` holds it.
     """
 
     def __init__(self, *, api_key: str = FAKE_API_KEY, viewer_entity: str = "acme") -> None:
@@ -186,6 +187,24 @@ class WandbTestServer:
     def add_run(self, entity: str, project: str, **fields: Any) -> dict[str, Any]:
         """Add a run (creating the project); see ``RunStore.add_run`` for the fields."""
         return self.store.add_run(entity, project, **fields)
+
+    def add_artifact(
+        self, entity: str, project: str, name: str, type: str, **fields: Any
+    ) -> dict[str, Any]:
+        """Log an artifact version; see ``ArtifactStore.add_artifact`` for the fields."""
+        return self.store.artifacts.add_artifact(entity, project, name, type, **fields)
+
+    def link_artifact(self, artifact: Any, entity: str, project: str, **fields: Any) -> Any:
+        """Link a version into a portfolio (a registry); see ``ArtifactStore.link_artifact``."""
+        return self.store.artifacts.link_artifact(artifact, entity, project, **fields)
+
+    def use_artifact(self, artifact: Any, *runs: str) -> None:
+        """Record runs as users of a version; see ``ArtifactStore.use_artifact``."""
+        self.store.artifacts.use_artifact(artifact, *runs)
+
+    def add_organization(self, name: str, entity: str, **fields: Any) -> dict[str, Any]:
+        """Add an organization with registry entity ``entity``; see ``ArtifactStore``."""
+        return self.store.artifacts.add_organization(name, entity, **fields)
 
     @property
     def max_page_size(self) -> int | None:

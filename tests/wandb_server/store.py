@@ -8,22 +8,18 @@ rows), and the other ``Run`` fields of ``schema.graphql``.
 
 from __future__ import annotations
 
-import base64
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from tests.wandb_server.artifact_store import ArtifactStore
+from tests.wandb_server.ids import TIME_FORMAT, b64
+
 __all__ = ["ProjectData", "RunStore", "b64"]
 
 _EPOCH = datetime(2024, 1, 1, 12, 0, 0)  # W&B's timestamps are UTC written without a zone
-_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
-
-
-def b64(text: str) -> str:
-    """W&B-style opaque id: base64 of a ``Type:v1:...`` string."""
-    return base64.b64encode(text.encode()).decode()
 
 
 @dataclass
@@ -38,7 +34,10 @@ class ProjectData:
 
 
 class RunStore:
-    """Thread-safe in-memory projects and runs, with builders that fill W&B's defaults."""
+    """Thread-safe in-memory projects and runs, with builders that fill W&B's defaults.
+
+    ``artifacts`` holds the artifacts, collections and organizations (``ArtifactStore``).
+    """
 
     def __init__(self, *, viewer_entity: str = "acme", viewer_username: str = "tester") -> None:
         self.lock = threading.RLock()
@@ -46,6 +45,7 @@ class RunStore:
         self.viewer_entity = viewer_entity
         self.viewer_username = viewer_username
         self.max_page_size: int | None = None
+        self.artifacts = ArtifactStore(self)
         self._clock = 0
 
     def _tick(self) -> datetime:
@@ -53,13 +53,18 @@ class RunStore:
         self._clock += 1
         return _EPOCH + timedelta(minutes=self._clock)
 
+    def next_timestamp(self) -> str:
+        """The next default timestamp as W&B writes it (naive UTC, one minute later each time)."""
+        with self.lock:
+            return self._tick().strftime(TIME_FORMAT)
+
     def add_project(self, entity: str, project: str) -> ProjectData:
         """Create (or return the existing) project ``entity/project``."""
         with self.lock:
             key = (entity, project)
             if key not in self.projects:
                 self.projects[key] = ProjectData(
-                    entity, project, len(self.projects) + 1, self._tick().strftime(_TIME_FORMAT)
+                    entity, project, len(self.projects) + 1, self._tick().strftime(TIME_FORMAT)
                 )
             return self.projects[key]
 
@@ -105,7 +110,7 @@ class RunStore:
             run_id = id or f"run{number:05d}"
             if any(run["name"] == run_id for run in data.runs):
                 raise ValueError(f"run {run_id!r} already exists in {entity}/{project}")
-            created = created_at or self._tick().strftime(_TIME_FORMAT)
+            created = created_at or self._tick().strftime(TIME_FORMAT)
             wrapped = {key: {"value": value, "desc": None} for key, value in (config or {}).items()}
             wrapped.setdefault("_wandb", {"value": {"cli_version": "0.31.0"}, "desc": None})
             run: dict[str, Any] = {
