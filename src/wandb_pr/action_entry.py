@@ -30,6 +30,7 @@ from wandb_pr.publish.to_github import PublishOptions, Target, publish
 from wandb_pr.settings import (
     Settings,
     check_settings,
+    parse_artifact_ref,
     parse_bool,
     parse_config_key,
     parse_duration,
@@ -318,8 +319,16 @@ def _settings(inputs: _Inputs, env: Mapping[str, str], event: EventCommit) -> Se
         config_keys=parse_list(inputs.get("config-keys"), what=inputs.what("config-keys")),
         page_size=_int(inputs, "page-size", 100, 1, 1000),
         require_same_data=_flag(inputs, "require-same-data"),
+        baseline_artifact=parse_artifact_ref(
+            inputs.get("baseline-artifact"), what=inputs.what("baseline-artifact")
+        ),
     )
     check_settings(settings, sha_name=inputs.what("sha"), run_id_name=inputs.what("run-ids"))
+    if settings.baseline_artifact and runs_dir:
+        raise InputError(
+            "input 'baseline-artifact' needs W&B: offline runs hold no artifact registry.",
+            tip="Leave out runs-dir, or name the baseline by baseline-run-ids.",
+        )
     return settings
 
 

@@ -240,6 +240,11 @@ def _parser() -> argparse.ArgumentParser:
         help="this run is a baseline (repeatable)",
     )
     which.add_argument(
+        "--baseline-artifact",
+        metavar="ENTITY/PROJECT/NAME:ALIAS",
+        help="the run that produced this artifact version (the model in production) is a baseline",
+    )
+    which.add_argument(
         "--base-commit",
         metavar="REV",
         help=(

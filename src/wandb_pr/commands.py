@@ -38,6 +38,7 @@ from wandb_pr.settings import (
     DEFAULT_PAGE_SIZE,
     Settings,
     check_settings,
+    parse_artifact_ref,
     parse_config_key,
     parse_duration,
     parse_filter,
@@ -162,7 +163,13 @@ def settings_from_args(
         page_size=page_size,
         require_same_data=args.require_same_data,
         baseline_commits=_base_commits(args.base_commit, args.base_depth),
+        baseline_artifact=parse_artifact_ref(args.baseline_artifact, what="--baseline-artifact"),
     )
+    if settings.baseline_artifact and (args.snapshot or args.runs_dir):
+        raise InputError(
+            "--baseline-artifact needs W&B: snapshots and offline runs hold no artifact registry.",
+            tip="Leave out --snapshot/--runs-dir, or name the baseline by --baseline-run-id.",
+        )
     check_settings(settings, sha_name="--sha", run_id_name="--run-id")
     return settings
 

@@ -13,6 +13,7 @@ anything else reaching the CLI is a bug.
     │   ├── WandbError              W&B did not answer with runs
     │   │   ├── WandbAuthError      401/403: the API key is missing, wrong, or lacks access
     │   │   ├── ProjectNotFound     ``project: null``: no such project, or not visible to this key
+    │   │   ├── ArtifactNotFound    no such artifact version, or its producing run is not visible
     │   │   ├── WandbQueryError     a 4xx, a GraphQL ``errors`` array, or a malformed answer
     │   │   └── WandbUnavailable    retries or the time budget ran out (429, 5xx, network)
     │   ├── SnapshotError           a snapshot file is missing, unreadable or of another version
@@ -26,6 +27,7 @@ anything else reaching the CLI is a bug.
 from __future__ import annotations
 
 __all__ = [
+    "ArtifactNotFound",
     "GitHubPermissionError",
     "GitHubUnavailable",
     "InputError",
@@ -77,6 +79,10 @@ class WandbAuthError(WandbError):
 
 class ProjectNotFound(WandbError):
     """W&B answered ``project: null``: the project does not exist or the key cannot see it."""
+
+
+class ArtifactNotFound(WandbError):
+    """No such artifact version (alias or version), or the run that produced it is not visible."""
 
 
 class WandbQueryError(WandbError):

@@ -181,6 +181,8 @@ class RunSet:
     """Runs to compare against; never also a candidate."""
     warnings: tuple[str, ...] = ()
     """Things the user should know about the fetch (e.g. a requested run id that was not found)."""
+    baseline_sources: tuple[str, ...] = ()
+    """How baselines beyond the selection's query were found (the run behind an artifact)."""
 
     @property
     def counts(self) -> StateCounts:

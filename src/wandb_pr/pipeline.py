@@ -181,7 +181,10 @@ def _nearest_baselines(
     settings: Settings, run_set: RunSet, selection: Selection
 ) -> tuple[RunSet, str]:
     """With base-commit baselines, keep the runs of the nearest ancestor that has any."""
-    words = selection.baselines.description if selection.baselines else ""
+    words = "; ".join(
+        ([selection.baselines.description] if selection.baselines else [])
+        + list(run_set.baseline_sources)
+    )
     commits = settings.baseline_commits
     if not commits:
         return run_set, words

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wandb_pr.models import Run
-from wandb_pr.settings import Settings, is_hex_sha
+from wandb_pr.settings import ArtifactRef, Settings, is_hex_sha
 
 __all__ = ["Query", "Selection", "build_selection", "commits_filter", "runs_of_nearest"]
 
@@ -64,6 +64,8 @@ class Selection:
     """The commit under review, when selecting by commit."""
     notes: tuple[str, ...] = field(default=())
     """Remarks about how inputs were interpreted (e.g. run ids overriding a SHA)."""
+    baseline_artifact: ArtifactRef | None = None
+    """An artifact version whose producing run is also a baseline (fetched in the same request)."""
 
     @property
     def path(self) -> str:
@@ -108,6 +110,7 @@ def build_selection(
         baseline_run_ids=settings.baseline_run_ids,
         sha=None if settings.run_ids or settings.candidate_commits else settings.sha,
         notes=tuple(notes),
+        baseline_artifact=settings.baseline_artifact,
     )
 
 

@@ -21,8 +21,10 @@ from wandb_pr.errors import InputError
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
+    "ArtifactRef",
     "Settings",
     "check_settings",
+    "parse_artifact_ref",
     "parse_bool",
     "parse_config_key",
     "parse_duration",
@@ -44,6 +46,21 @@ _HEX = re.compile(r"[0-9a-fA-F]+")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _RUN_ID = re.compile(r"[^\s/\\#?%:'\"]{1,128}")
 _KEY = re.compile(r"[^\s.$]{1,256}")
+
+
+@dataclass(frozen=True)
+class ArtifactRef:
+    """``ENTITY/PROJECT/NAME:ALIAS``: an artifact version by alias or ``vN``."""
+
+    entity: str
+    """The entity owning the project (for W&B Registry, the organization's registry entity)."""
+    project: str
+    """The project holding the artifact (``wandb-registry-model`` for the model registry)."""
+    name: str
+    """``NAME:ALIAS`` or ``NAME:vN``."""
+
+    def __str__(self) -> str:
+        return f"{self.entity}/{self.project}/{self.name}"
 
 
 @dataclass(frozen=True)
@@ -87,6 +104,8 @@ class Settings:
     candidate_commits: tuple[str, ...] = ()
     """Full SHAs whose runs may stand in for the commit under review, newest first (a pull
     request's earlier commits, when its head has no runs yet); the newest with runs is used."""
+    baseline_artifact: ArtifactRef | None = None
+    """An artifact version (e.g. the model in production) whose producing run is a baseline."""
     baseline_commits: tuple[str, ...] = ()
     """A base commit and its first-parent ancestors, nearest first; the baselines are the
     finished runs of the nearest one that has any."""
@@ -220,6 +239,27 @@ def parse_run_ids(values: Iterable[str], *, what: str) -> tuple[str, ...]:
             )
         ids.append(run_id)
     return tuple(dict.fromkeys(ids))
+
+
+def parse_artifact_ref(text: str | None, *, what: str) -> ArtifactRef | None:
+    """Parse ``ENTITY/PROJECT/NAME:ALIAS`` (or ``NAME:vN``)."""
+    raw = (text or "").strip()
+    if not raw:
+        return None
+    parts = raw.split("/")
+    name, _, alias = parts[-1].partition(":")
+    if (
+        len(parts) != 3
+        or not all(_NAME.fullmatch(p) for p in parts[:2])
+        or not _NAME.fullmatch(name)
+        or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", alias)
+    ):
+        raise InputError(
+            f"Artifact {raw!r} ({what}) is not of the form ENTITY/PROJECT/NAME:ALIAS.",
+            tip="For example acme/detector/model:production, or a registry model "
+            "acme-org/wandb-registry-model/detector:production; a version works too (model:v7).",
+        )
+    return ArtifactRef(parts[0], parts[1], f"{name}:{alias}")
 
 
 def parse_config_key(text: str, *, what: str) -> str:

@@ -11,12 +11,14 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from wandb_pr.errors import (
+    ArtifactNotFound,
     ProjectNotFound,
     WandbAuthError,
     WandbQueryError,
@@ -25,6 +27,7 @@ from wandb_pr.errors import (
 from wandb_pr.models import Run, RunSet
 from wandb_pr.retry import RetryExhausted, RetryPolicy, Transient, parse_retry_after, retrying
 from wandb_pr.selection import Query, Selection
+from wandb_pr.settings import ArtifactRef
 from wandb_pr.sources.results import assemble
 from wandb_pr.sources.wandb_query import build_document, history_specs, parse_run
 
@@ -185,12 +188,29 @@ class WandbRunSource:
         found: dict[str, list[Run]] = {side: [] for side in sides}
         pending = list(sides)
         page = 0
+        sources: tuple[str, ...] = ()
         while pending:
             page += 1
+            artifact = selection.baseline_artifact if page == 1 else None
+            variables = self._variables(selection, pending, sides, cursors)
+            if artifact is not None:
+                variables |= {
+                    "artifactEntity": artifact.entity,
+                    "artifactProject": artifact.project,
+                    "artifactName": artifact.name,
+                }
             data = self._client.execute(
-                build_document(pending, with_history=bool(selection.history_keys)),
-                self._variables(selection, pending, sides, cursors),
+                build_document(
+                    pending,
+                    with_history=bool(selection.history_keys),
+                    with_artifact=artifact is not None,
+                ),
+                variables,
             )
+            if artifact is not None:
+                run, source = self._artifact_run(data, artifact, selection)
+                found.setdefault("baselines", []).append(run)
+                sources = (source,)
             still_pending = []
             for side in pending:
                 runs, cursor = self._read_page(data, side, selection)
@@ -205,7 +225,47 @@ class WandbRunSource:
             log.debug("page %d: %s", page, {side: len(runs) for side, runs in found.items()})
             pending = still_pending
         where = f"W&B project {selection.path}"
-        return assemble(selection, found["candidates"], found.get("baselines", ()), where=where)
+        run_set = assemble(selection, found["candidates"], found.get("baselines", ()), where=where)
+        return replace(run_set, baseline_sources=sources)
+
+    def _artifact_run(
+        self, data: Mapping[str, Any], artifact: ArtifactRef, selection: Selection
+    ) -> tuple[Run, str]:
+        """The run that produced the artifact version, and how to say where it came from."""
+        project = data.get("artifact")
+        if project is None:
+            raise ProjectNotFound(
+                f"W&B project {artifact.entity}/{artifact.project} (of {artifact}) was not found, "
+                "or this API key cannot see it.",
+                tip="For W&B Registry, the project is wandb-registry-<registry name> in the "
+                "organization's registry entity.",
+            )
+        membership = _mapping(_mapping(project).get("artifactCollectionMembership"))
+        if not membership:
+            raise ArtifactNotFound(
+                f"W&B has no artifact version {artifact}: the alias or version does not exist.",
+                tip="Check the alias in the W&B UI (Artifacts or Registry), e.g. :production, "
+                ":latest or :v7.",
+            )
+        creator = _mapping(_mapping(membership.get("artifact")).get("createdBy"))
+        if creator.get("__typename") != "Run" or not creator.get("name"):
+            raise ArtifactNotFound(
+                f"The run that produced {artifact} is not visible to this API key (or the "
+                "version was uploaded without a run), so it cannot be a baseline.",
+                tip="Use a key of a member of the project that logged it, or name baselines by "
+                "tag or run id instead.",
+            )
+        where = _mapping(creator.get("project"))
+        run = parse_run(
+            creator,
+            entity=str(_mapping(where.get("entity")).get("name") or artifact.entity),
+            project=str(where.get("name") or artifact.project),
+            app_url=self._client.app_url,
+            history_keys=selection.history_keys,
+        )
+        version = membership.get("versionIndex")
+        label = f"{artifact} (v{version})" if isinstance(version, int) else str(artifact)
+        return run, f"run {run.name} ({run.id}), which produced {label}"
 
     def _variables(
         self,
@@ -264,6 +324,11 @@ class WandbRunSource:
             return runs, None
         cursor = edges[-1].get("cursor") or connection["pageInfo"].get("endCursor")
         return runs, cursor if isinstance(cursor, str) else None
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    """``value`` if it is a mapping, else an empty one (answers are checked, not trusted)."""
+    return value if isinstance(value, Mapping) else {}
 
 
 def _messages(errors: object) -> list[str]:

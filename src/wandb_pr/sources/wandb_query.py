@@ -32,10 +32,25 @@ _RUN_FIELDS = (
 )
 
 
-def build_document(sides: Sequence[str], *, with_history: bool) -> str:
-    """A query fetching one page of runs for each named side (``candidates``, ``baselines``)."""
+def build_document(sides: Sequence[str], *, with_history: bool, with_artifact: bool = False) -> str:
+    """A query fetching one page of runs for each named side (``candidates``, ``baselines``).
+
+    ``with_artifact`` adds the artifact version named by ``$artifactName`` in
+    ``$artifactEntity/$artifactProject``, with the run that produced it, in full.
+    """
     variables = ["$entity: String!", "$project: String!", "$first: Int!"]
     fields = []
+    if with_artifact:
+        variables += ["$artifactEntity: String!", "$artifactProject: String!"]
+        variables.append("$artifactName: String!")
+        fields.append(
+            "  artifact: project(name: $artifactProject, entityName: $artifactEntity) {\n"
+            "    artifactCollectionMembership(name: $artifactName) {\n"
+            "      versionIndex artifact { digest createdBy { __typename ... on Run {\n"
+            "        ...RunFields project { name entity { name } } } } }\n"
+            "    }\n"
+            "  }"
+        )
     for side in sides:
         variables += [f"${side}Filters: JSONString", f"${side}Cursor: String"]
         fields.append(
