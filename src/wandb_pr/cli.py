@@ -109,47 +109,30 @@ def fail(exc: WandbPrError, err: TextIO) -> int:
 
 def resolve_revision(value: str, *, cwd: Path | None = None) -> str | None:
     """Resolve a git revision (``HEAD``, a branch) to a commit SHA with local git, if possible."""
-    import subprocess  # only here: it is a noticeable part of `wandb-pr --version`'s start-up
-
-    try:
-        result = subprocess.run(
-            ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{value}^{{commit}}"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-            cwd=cwd,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    sha = result.stdout.strip()
-    return sha if result.returncode == 0 and sha else None
+    out = _git(
+        "rev-parse", "--verify", "--quiet", "--end-of-options", f"{value}^{{commit}}", cwd=cwd
+    )
+    return out.strip() or None if out is not None else None
 
 
 def git_first_parents(revision: str, limit: int, *, cwd: Path | None = None) -> list[str] | None:
     """``revision`` and its first-parent ancestors with local git, nearest first, or ``None``."""
-    import subprocess
+    args = ("rev-list", "--first-parent", f"--max-count={limit}", "--end-of-options", revision)
+    out = _git(*args, cwd=cwd)
+    return out.split() or None if out is not None else None
+
+
+def _git(*args: str, cwd: Path | None) -> str | None:
+    """Run git; its standard output, or ``None`` when git is missing or the command failed."""
+    import subprocess  # only here: it is a noticeable part of `wandb-pr --version`'s start-up
 
     try:
         result = subprocess.run(
-            [
-                "git",
-                "rev-list",
-                "--first-parent",
-                f"--max-count={limit}",
-                "--end-of-options",
-                revision,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-            cwd=cwd,
+            ["git", *args], capture_output=True, text=True, timeout=30, check=False, cwd=cwd
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    shas = result.stdout.split()
-    return shas if result.returncode == 0 and shas else None
+    return result.stdout if result.returncode == 0 else None
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -11,17 +11,14 @@ headers, rate limits, connection resets, delays) and per-request callbacks in or
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-import socket
 import threading
 import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -42,7 +39,7 @@ from tests.github_server.http_api import (
 from tests.github_server.render import Urls
 from tests.github_server.seeding import SeedingMixin
 from tests.github_server.store import GitHubStore
-from tests.github_server.transport import LoopbackServer, RequestHandler, reset_connection
+from tests.loopback import LoopbackHandler, LoopbackServer, reset_connection
 
 __all__ = [
     "DEFAULT_PERMISSIONS",
@@ -75,7 +72,14 @@ class RecordedRequest:
     fault: FaultKind | None = None
 
 
-class GitHubTestServer(SeedingMixin):
+class _GitHubHandler(LoopbackHandler):
+    """Answers with GitHub's ``Server`` header."""
+
+    server_version = "github.com"
+    sys_version = ""
+
+
+class GitHubTestServer(SeedingMixin, LoopbackServer):
     """A faithful-enough GitHub REST API on ``127.0.0.1`` (see the module docstring).
 
     Use as a context manager, or ``start()``/``stop()``. ``api_url`` is the value for
@@ -83,6 +87,9 @@ class GitHubTestServer(SeedingMixin):
     the default grants (workflow spelling or API spelling); ``read_only`` caps them at ``read``.
     ``rate_limit`` is the hourly primary limit (1,000 for ``GITHUB_TOKEN``).
     """
+
+    name = "GitHub test server"
+    handler_class = _GitHubHandler
 
     def __init__(
         self,
@@ -95,6 +102,7 @@ class GitHubTestServer(SeedingMixin):
         rate_limit: int = 1000,
         server_url: str | None = None,
     ) -> None:
+        super().__init__()
         self.token = token
         self.login = login
         self.prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
@@ -105,7 +113,6 @@ class GitHubTestServer(SeedingMixin):
         self.latency = 0.0
         self.store = GitHubStore()
         self.requests: list[RecordedRequest] = []
-        self.internal_errors: list[str] = []
         self._server_url = server_url
         self._rate_used = 0
         self._rate_reset = int(time.time()) + 3600
@@ -114,65 +121,8 @@ class GitHubTestServer(SeedingMixin):
         self._targeted: dict[int, Fault] = {}
         self._hooks: dict[int, list[Hook]] = {}
         self._seen = 0
-        self._last_port = 0
-        self._connections: set[socket.socket] = set()
-        self._stopping = threading.Event()
-        self._httpd: LoopbackServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # --- lifecycle ---------------------------------------------------------------------------
-
-    def start(self) -> GitHubTestServer:
-        """Bind an ephemeral loopback port and serve from a daemon thread."""
-        if self._httpd is not None:
-            return self
-        self._stopping.clear()
-        httpd = LoopbackServer(("127.0.0.1", 0), RequestHandler)
-        httpd.owner = self
-        self._httpd = httpd
-        self._last_port = int(httpd.server_address[1])
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, wake delayed handlers, and close open keep-alive connections."""
-        httpd, self._httpd = self._httpd, None
-        if httpd is None:
-            return
-        self._stopping.set()
-        httpd.shutdown()
-        httpd.server_close()
-        for connection in list(self._connections):
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> GitHubTestServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        """The bound port (the server must be started)."""
-        if self._httpd is None:
-            raise RuntimeError("the GitHub test server is not running")
-        return self._last_port
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:PORT`` (no prefix)."""
-        return f"http://127.0.0.1:{self.port}"
+    # --- addresses ---------------------------------------------------------------------------
 
     @property
     def api_url(self) -> str:
@@ -189,7 +139,7 @@ class GitHubTestServer(SeedingMixin):
     @property
     def urls(self) -> Urls:
         """Where rendered links point (still usable after ``stop()``, for assertions)."""
-        api = f"http://127.0.0.1:{self._last_port}{self.prefix}"
+        api = f"http://127.0.0.1:{self._port}{self.prefix}"
         web = self._server_url or (
             api[: -len(self.prefix)] if self.prefix else "https://github.com"
         )
@@ -258,7 +208,7 @@ class GitHubTestServer(SeedingMixin):
 
     # --- request handling --------------------------------------------------------------------
 
-    def _handle(self, handler: RequestHandler) -> None:
+    def _handle(self, handler: LoopbackHandler) -> None:
         """Record, run hooks, then fault or answer one request."""
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
@@ -295,7 +245,7 @@ class GitHubTestServer(SeedingMixin):
         headers = self._rate_headers() | answer.headers
         self._send(handler, record, number, answer.status, payload, headers)
 
-    def _answer(self, handler: RequestHandler, raw: bytes) -> Answer:
+    def _answer(self, handler: LoopbackHandler, raw: bytes) -> Answer:
         """The answer to a request without a fault (authenticated ones count against the limit)."""
         scheme, _, token = (handler.headers.get("Authorization") or "").strip().partition(" ")
         if not scheme:
@@ -369,7 +319,7 @@ class GitHubTestServer(SeedingMixin):
 
     def _send(
         self,
-        handler: RequestHandler,
+        handler: LoopbackHandler,
         record: RecordedRequest,
         number: int,
         code: int,

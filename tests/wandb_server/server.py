@@ -10,24 +10,19 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import gzip
 import json
-import socket
-import struct
-import sys
 import threading
 import traceback
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
 from graphql import GraphQLError, OperationDefinitionNode, graphql_sync, parse
 
+from tests.loopback import LoopbackHandler, LoopbackServer, reset_connection
 from tests.wandb_server.faults import Fault, FaultKind
 from tests.wandb_server.resolvers import QueryRoot, load_schema
 from tests.wandb_server.store import ProjectData, RunStore
@@ -51,52 +46,7 @@ class RecordedRequest:
     fault: FaultKind | None = None
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    """The socket server; ``owner`` is the ``WandbTestServer``."""
-
-    daemon_threads = True
-    owner: WandbTestServer
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Keep handler errors off stderr; a client that went away is not the server's fault."""
-        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            return
-        self.owner.internal_errors.append(traceback.format_exc())
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Routes every request to the owning server."""
-
-    protocol_version = "HTTP/1.1"
-    server: _HTTPServer
-
-    def setup(self) -> None:
-        """Track the connection so ``stop()`` can close it."""
-        super().setup()
-        # Headers and body go out in separate writes: without this, Nagle's algorithm and the
-        # client's delayed ACK add ~40 ms to every answer.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.server.owner._connections.add(self.connection)
-
-    def finish(self) -> None:
-        """Forget the connection."""
-        self.server.owner._connections.discard(self.connection)
-        with contextlib.suppress(OSError):
-            super().finish()
-
-    def do_POST(self) -> None:
-        """POST: the GraphQL endpoint."""
-        self.server.owner._handle(self)
-
-    def do_GET(self) -> None:
-        """GET: only ever a 404 or 405 (W&B's client only POSTs)."""
-        self.server.owner._handle(self)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silence the default per-request log line."""
-
-
-class WandbTestServer:
+class WandbTestServer(LoopbackServer):
     """A faithful-enough W&B GraphQL API on ``127.0.0.1`` (see the module docstring).
 
     Use as a context manager, or call ``start()``/``stop()``. ``base_url`` is what to give
@@ -104,74 +54,21 @@ class WandbTestServer:
     ``add_artifact``/``use_artifact``/``link_artifact``/``add_organization``; ``store`` holds it.
     """
 
+    name = "W&B test server"
+
     def __init__(self, *, api_key: str = FAKE_API_KEY, viewer_entity: str = "acme") -> None:
+        super().__init__()
         self.api_key = api_key
         self.store = RunStore(viewer_entity=viewer_entity)
         self.latency = 0.0
         self.requests: list[RecordedRequest] = []
-        self.internal_errors: list[str] = []
         self._schema = load_schema()
         self._lock = threading.Lock()
         self._faults: deque[Fault] = deque()
         self._targeted: dict[int, Fault] = {}
         self._seen = 0
-        self._connections: set[socket.socket] = set()
-        self._stopping = threading.Event()
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # --- lifecycle ---------------------------------------------------------------------------
-
-    def start(self) -> WandbTestServer:
-        """Bind an ephemeral loopback port and serve from a daemon thread."""
-        if self._httpd is not None:
-            return self
-        self._stopping.clear()
-        httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
-        httpd.owner = self
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, wake delayed handlers, and close open keep-alive connections."""
-        httpd, self._httpd = self._httpd, None
-        if httpd is None:
-            return
-        self._stopping.set()
-        httpd.shutdown()
-        httpd.server_close()
-        for connection in list(self._connections):
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> WandbTestServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        """The bound port (the server must be started)."""
-        if self._httpd is None:
-            raise RuntimeError("the W&B test server is not running")
-        return int(self._httpd.server_address[1])
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:PORT``: the value for ``WANDB_BASE_URL``."""
-        return f"http://127.0.0.1:{self.port}"
+    # --- addresses ---------------------------------------------------------------------------
 
     @property
     def graphql_url(self) -> str:
@@ -253,7 +150,7 @@ class WandbTestServer:
 
     # --- request handling --------------------------------------------------------------------
 
-    def _handle(self, handler: _Handler) -> None:
+    def _handle(self, handler: LoopbackHandler) -> None:
         """Record, then fault or answer, one request."""
         raw = self._read_body(handler)
         body = _parse_json(raw)
@@ -276,7 +173,7 @@ class WandbTestServer:
         if fault is not None and fault.kind == "delay":
             self._stopping.wait(fault.seconds)
         if fault is not None and fault.kind == "reset":
-            _reset_connection(handler)
+            reset_connection(handler)
             return
         if fault is not None and fault.kind == "status":
             self._send(handler, record, fault.status, fault.body or b"", fault.headers)
@@ -296,7 +193,7 @@ class WandbTestServer:
             payload = payload[: max(1, len(payload) // 2)]
         self._send(handler, record, code, payload, {})
 
-    def _answer(self, handler: _Handler, body: Any) -> tuple[int, dict[str, Any]]:
+    def _answer(self, handler: LoopbackHandler, body: Any) -> tuple[int, dict[str, Any]]:
         """Status and JSON answer for a request with no fault."""
         if urlsplit(handler.path).path.rstrip("/") != "/graphql":
             return 404, {"errors": [{"message": f"no route for {handler.path}"}]}
@@ -337,7 +234,7 @@ class WandbTestServer:
             return False
         return user == "api" and key == self.api_key
 
-    def _read_body(self, handler: _Handler) -> bytes:
+    def _read_body(self, handler: LoopbackHandler) -> bytes:
         """The request body (``Content-Length`` framed, gzip decoded when so marked)."""
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
@@ -350,7 +247,7 @@ class WandbTestServer:
 
     def _send(
         self,
-        handler: _Handler,
+        handler: LoopbackHandler,
         record: RecordedRequest,
         code: int,
         payload: bytes,
@@ -394,14 +291,3 @@ def _operation_name(body: Any) -> str | None:
         if isinstance(definition, OperationDefinitionNode) and definition.name:
             return definition.name.value
     return None
-
-
-def _reset_connection(handler: _Handler) -> None:
-    """Abort the TCP connection (RST) without a response."""
-    handler.close_connection = True
-    connection = handler.connection
-    try:
-        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        connection.close()
-    except OSError:
-        pass
