@@ -72,7 +72,7 @@ def run_action(*, env: Mapping[str, str], compat: bool, stdout: TextIO, stderr: 
     token = "" if compat else inputs.get("github-token")
     for secret in (env.get("WANDB_API_KEY", "").strip(), token):
         if secret:
-            stdout.write(f"::add-mask::{secret}\n")
+            stdout.write(f"::add-mask::{_escape_command(secret)}\n")
     if bool(inputs.get("DEBUG")) if compat else _flag(inputs, "debug"):
         logging.getLogger("wandb_pr").setLevel(logging.DEBUG)
     deadline = 120.0 if compat else float(_int(inputs, "deadline", 120, 1, 3600))

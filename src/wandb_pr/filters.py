@@ -21,7 +21,6 @@ and are false otherwise; ``$regex`` searches (RE2 and Python agree on the common
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
@@ -123,7 +122,7 @@ def _operator_problem(condition: Mapping[Any, Any], *, path: str) -> str | None:
                 return f"$regex needs a string at {path}"
             try:
                 _compiled(operand)
-            except re.error as exc:
+            except (re.error, OverflowError, RecursionError) as exc:
                 return f"$regex {operand!r} at {path} does not compile: {exc}"
     return None
 
@@ -207,7 +206,7 @@ def _scalar_equals(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a is b
     if _is_number(a) and _is_number(b):
-        return not (math.isnan(a) or math.isnan(b)) and a == b
+        return bool(a == b)  # NaN == anything is False; ints are never converted to floats
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(_scalar_equals(x, y) for x, y in zip(a, b, strict=True))
     return type(a) is type(b) and bool(a == b)

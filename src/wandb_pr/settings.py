@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -152,7 +153,10 @@ def parse_project(text: str | None, *, what: str, default_entity: str | None) ->
             "(and WANDB_ENTITY).",
         )
     if "://" in raw:
-        parts = [p for p in urlsplit(raw).path.split("/") if p]
+        try:
+            parts = [p for p in urlsplit(raw).path.split("/") if p]
+        except ValueError:  # e.g. "http://[x": an invalid IPv6 host
+            parts = raw.split("/")
         raw = "/".join(parts[:2])
     pieces = raw.split("/")
     if len(pieces) == 1 and default_entity:
@@ -204,7 +208,7 @@ def parse_list(text: str | None, *, what: str) -> tuple[str, ...]:
     if raw[0] in "[(":
         try:
             value = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             try:
                 value = ast.literal_eval(raw)
             except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
@@ -229,7 +233,10 @@ def parse_run_ids(values: Iterable[str], *, what: str) -> tuple[str, ...]:
     for value in values:
         run_id = value.strip()
         if "://" in run_id:
-            parts = [p for p in urlsplit(run_id).path.split("/") if p]
+            try:
+                parts = [p for p in urlsplit(run_id).path.split("/") if p]
+            except ValueError:  # e.g. "http://[x": an invalid IPv6 host; refused below
+                parts = []
             run_id = parts[-1] if len(parts) >= 4 and parts[-2] == "runs" else run_id
         if not _RUN_ID.fullmatch(run_id):
             raise InputError(
@@ -281,7 +288,7 @@ def parse_filter(text: str | None, *, what: str) -> dict[str, Any] | None:
         return None
     try:
         value = json.loads(raw)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise InputError(
             f"{what} is not valid JSON: {exc.args[0] if exc.args else exc}",
             tip='Quote the filter for your shell, e.g. --filter \'{"config.dataset": "v2"}\'.',
@@ -323,15 +330,25 @@ def parse_duration(text: str | None, *, what: str) -> float:
     if not raw:
         return 0.0
     if re.fullmatch(r"\d+(\.\d+)?", raw):
-        return float(raw)
-    parts = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", raw)
-    if not parts or not any(parts.groups()):
+        value = float(raw)
+    else:
+        parts = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", raw)
+        if not parts or not any(parts.groups()):
+            raise InputError(
+                f"{what} is not a duration: {_clip(text or '')}",
+                tip="Write it as 90s, 20m, 1h30m, or a number of seconds.",
+            )
+        hours, minutes, seconds = (int(g or 0) for g in parts.groups())
+        try:
+            value = float(hours * 3600 + minutes * 60 + seconds)
+        except OverflowError:
+            value = math.inf
+    if not math.isfinite(value):
         raise InputError(
-            f"{what} is not a duration: {_clip(text or '')}",
+            f"{what} is too long: {_clip(text or '')}",
             tip="Write it as 90s, 20m, 1h30m, or a number of seconds.",
         )
-    hours, minutes, seconds = (int(g or 0) for g in parts.groups())
-    return float(hours * 3600 + minutes * 60 + seconds)
+    return value
 
 
 def _clip(text: str, limit: int = 80) -> str:

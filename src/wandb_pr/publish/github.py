@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from wandb_pr.compare import Verdict
 from wandb_pr.compare._exhaustive import unhandled
@@ -51,8 +52,12 @@ class CommentMode(str, enum.Enum):
 
 
 def marker(key: str) -> str:
-    """The hidden line that identifies our comment for a key."""
-    return f"<!-- wandb-pr comment: {key} -->"
+    """The hidden line that identifies our comment for a key.
+
+    The key may come from untrusted text (a branch name in a matrix): it is percent-encoded
+    except for letters, digits and ``/ : @ . _ ~ -`` so it can never end the HTML comment.
+    """
+    return f"<!-- wandb-pr comment: {quote(key, safe='/:@')} -->"
 
 
 def check_conclusion(verdict: Verdict) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from wandb_pr._http import send_within
 from wandb_pr.errors import GitHubPermissionError, GitHubUnavailable, PublishError
 from wandb_pr.retry import RetryExhausted, RetryPolicy, Transient, parse_retry_after, retrying
 
@@ -116,13 +117,14 @@ class GitHubClient:
         """One request: a response, a :class:`Transient` to retry, or a final error."""
         self.requests_sent += 1
         try:
-            response = self._http.request(
+            response = send_within(
+                self._http,
                 method,
                 url,
+                timeout=timeout,
                 json=dict(json) if json is not None else None,
                 params=dict(params) if params else None,
                 headers=self._headers,
-                timeout=httpx.Timeout(timeout),
             )
         except httpx.TimeoutException as exc:
             raise Transient(f"no answer within {timeout:.0f} s") from exc
@@ -130,6 +132,11 @@ class GitHubClient:
             raise Transient(type(exc).__name__) from exc
         status = response.status_code
         if status < 400:
+            if response.content:
+                try:
+                    response.json()
+                except (ValueError, RecursionError) as exc:  # a proxy's page, a cut body
+                    raise Transient(f"HTTP {status} with a body that is not JSON") from exc
             return response
         wait = self._rate_limit_wait(response)
         if status in _RETRY_STATUSES or wait is not None:

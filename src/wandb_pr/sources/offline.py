@@ -228,8 +228,12 @@ class _RunBuilder:
             if run.HasField("start_time"):
                 moment = run.start_time.seconds + run.start_time.nanos / 1e9
                 # W&B's createdAt format: UTC, to the second, without a zone designator.
-                started = datetime.fromtimestamp(moment, tz=timezone.utc)
-                self.created_at = started.strftime("%Y-%m-%dT%H:%M:%S")
+                try:
+                    started = datetime.fromtimestamp(moment, tz=timezone.utc)
+                except (OverflowError, OSError, ValueError):  # beyond the years datetime holds
+                    warn(f"run {self.run_id}: start time {moment!r} is out of range; ignored")
+                else:
+                    self.created_at = started.strftime("%Y-%m-%dT%H:%M:%S")
         for attr, value in (
             ("run_id", run.run_id),
             ("name", run.display_name),
@@ -327,7 +331,7 @@ class _RunBuilder:
         """Parse one ``value_json`` (NaN and Infinity included); count what does not parse."""
         try:
             return True, json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             self.bad_values += 1
             logger.debug("not JSON: %.80r", text)
             return False, None

@@ -45,7 +45,7 @@ def load_snapshot(path: Path) -> tuple[LocalRunSource, str, str]:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SnapshotError(f"Snapshot file {path} cannot be read: {exc}") from exc
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise SnapshotError(f"Snapshot file {path} is not valid JSON: {exc}") from exc
     if not isinstance(document, dict) or document.get("format") != SNAPSHOT_FORMAT:
         raise SnapshotError(
@@ -63,6 +63,6 @@ def load_snapshot(path: Path) -> tuple[LocalRunSource, str, str]:
     try:
         runs = [run_from_dict(item) for item in document["runs"]]
         entity, project = str(document["entity"]), str(document["project"])
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise SnapshotError(f"Snapshot {path} has a malformed run or field: {exc!r}") from exc
     return LocalRunSource(runs, description=f"snapshot {path}"), entity, project

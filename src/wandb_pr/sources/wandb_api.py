@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from wandb_pr._http import send_within
 from wandb_pr.errors import (
     ArtifactNotFound,
     ProjectNotFound,
@@ -106,8 +107,8 @@ class WandbClient:
         """One POST: a result, a :class:`Transient` to retry, or a final :class:`WandbError`."""
         self.requests_sent += 1
         try:
-            response = self._http.post(
-                self.endpoint, json=payload, auth=self._auth, timeout=httpx.Timeout(timeout)
+            response = send_within(
+                self._http, "POST", self.endpoint, timeout=timeout, json=payload, auth=self._auth
             )
         except httpx.TimeoutException as exc:
             raise Transient(f"no answer within {timeout:.0f} s") from exc
@@ -138,7 +139,7 @@ class WandbClient:
             )
         try:
             body = response.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise Transient(f"HTTP {status} with a body that is not JSON") from exc
         if not isinstance(body, dict):
             raise Transient(f"HTTP {status} with a JSON body that is not an object")

@@ -101,7 +101,7 @@ def parse_run(
         project=project,
         state=RunState.parse(node.get("state")),
         url=f"{app_url}/{entity}/{project}/runs/{run_id}",
-        tags=tuple(t for t in node.get("tags") or () if isinstance(t, str)),
+        tags=tuple(t for t in _list(node.get("tags")) if isinstance(t, str)),
         group=_text(node.get("group")),
         job_type=_text(node.get("jobType")),
         commit=_text(node.get("commit")),
@@ -135,7 +135,7 @@ def _json_object(raw: object, field: str, run_id: str) -> dict[str, Any]:
     if isinstance(raw, str):
         try:
             value = json.loads(raw)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise WandbQueryError(
                 f"W&B answered run {run_id} with a {field} that is not JSON: {exc}"
             ) from exc
@@ -204,8 +204,18 @@ def _mapping(value: object) -> Mapping[str, Any]:
 
 
 def _finite(value: object) -> TypeGuard[float]:
-    """A real, finite number (bools are not numbers here)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A real, finite number (bools are not numbers here; nor are ints beyond the float range)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def _list(value: object) -> list[Any]:
+    """``value`` if it is a list, else an empty one (answers are checked, not trusted)."""
+    return value if isinstance(value, list) else []
 
 
 def _text(value: object) -> str | None:
