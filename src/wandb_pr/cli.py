@@ -16,6 +16,7 @@ This module and :mod:`wandb_pr.action_entry` are the only code that prints, exit
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import logging
 import os
@@ -320,7 +321,10 @@ class _Redact(logging.Filter):
 
     def __init__(self, secrets: Sequence[str]) -> None:
         super().__init__()
-        self._secrets = [s for s in {s.strip() for s in secrets} if len(s) >= 4]
+        plain = [s for s in {s.strip() for s in secrets} if len(s) >= 4]
+        # The W&B key also travels as HTTP Basic credentials: redact that form too.
+        basic = [base64.b64encode(f"api:{s}".encode()).decode() for s in plain]
+        self._secrets = plain + basic
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record's message with each secret replaced by ``***``."""

@@ -22,6 +22,7 @@ and are false otherwise; ``$regex`` searches (RE2 and Python agree on the common
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -235,5 +236,7 @@ def _is_number(value: Any) -> bool:
 
 @lru_cache(maxsize=256)
 def _compiled(pattern: str) -> re.Pattern[str]:
-    """Compile a ``$regex`` pattern once."""
-    return re.compile(pattern)
+    """Compile a ``$regex`` pattern once (Python's warnings about RE2-valid syntax stay quiet)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return re.compile(pattern)

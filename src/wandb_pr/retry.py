@@ -61,6 +61,11 @@ class RetryExhausted(Exception):
         self.gave_up_early = gave_up_early
         """The server asked for a wait longer than what was left of the deadline."""
 
+    @property
+    def attempts_text(self) -> str:
+        """``1 attempt``, ``4 attempts``."""
+        return f"{self.attempts} attempt" + ("" if self.attempts == 1 else "s")
+
 
 def retrying(
     attempt: Callable[[float], T],

@@ -79,8 +79,8 @@ class GitHubClient:
             )
         except RetryExhausted as exc:
             raise GitHubUnavailable(
-                f"GitHub did not answer {method} {_path(url)} successfully after {exc.attempts} "
-                f"attempts ({exc.reason}).",
+                f"GitHub did not answer {method} {_path(url)} successfully after "
+                f"{exc.attempts_text} ({exc.reason}).",
                 tip="GitHub may be rate-limiting this token or be unavailable "
                 "(https://www.githubstatus.com); the report is in the job summary and files.",
             ) from exc

@@ -94,9 +94,7 @@ class WandbClient:
             if exc.gave_up_early:
                 what = f"W&B asked to wait longer than the time left ({exc.reason})"
             else:
-                what = (
-                    f"W&B did not answer successfully after {exc.attempts} attempts ({exc.reason})"
-                )
+                what = f"W&B did not answer successfully after {exc.attempts_text} ({exc.reason})"
             raise WandbUnavailable(
                 f"{what}, within {exc.elapsed:.0f} s, at {self.endpoint}.",
                 tip="W&B may be rate-limiting or unavailable: check https://status.wandb.com "
