@@ -250,3 +250,42 @@ def test_stale_head_reports_the_newest_earlier_commit(
         "2 commits behind head." in body
     )
     assert outputs(runner)["num-finished"] == "1"
+
+
+def test_bad_publishing_input_fails_before_fetching(
+    runner: dict[str, str], tmp_path: Path, wandb_server: WandbTestServer
+) -> None:
+    """A wrong comment mode is refused up front: exit 2, no W&B request, no outputs."""
+    code, _, err = run_action(
+        {**runner, "INPUT_COMMENT": "yes"}, tmp_path, "pull_request", PR_EVENT
+    )
+    assert code == 2
+    assert "input 'comment' must be on, off or create-new, got 'yes'" in err
+    assert wandb_server.graphql_request_count == 0
+    assert outputs(runner) == {}
+
+
+def test_different_data_fails_the_gate_with_its_reason(
+    runner: dict[str, str], tmp_path: Path, wandb_server: WandbTestServer
+) -> None:
+    """require-same-data + fail-on-regression: exit 1, and the annotation names the data."""
+    runs = {r["name"]: r for r in wandb_server.store.projects[("acme", "det")].runs}
+    old = wandb_server.add_artifact("acme", "det", "holdout", "dataset")
+    new = wandb_server.add_artifact("acme", "det", "holdout", "dataset")
+    candidates = [n for n, r in runs.items() if "production" not in r["tags"]]
+    baselines = [n for n, r in runs.items() if "production" in r["tags"]]
+    wandb_server.use_artifact(new, *candidates)
+    wandb_server.use_artifact(old, *baselines)
+    env = {
+        **runner,
+        "INPUT_METRICS": "val_acc:max:0.5",
+        "INPUT_REQUIRE_SAME_DATA": "true",
+        "INPUT_FAIL_ON_REGRESSION": "true",
+    }
+    code, out, _ = run_action(env, tmp_path, "pull_request", PR_EVENT)
+    assert code == 1
+    assert (
+        "::error title=wandb-pr::Candidates and baselines were evaluated on different data "
+        "(holdout)" in out
+    )
+    assert outputs(runner)["verdict"] == "different-data"

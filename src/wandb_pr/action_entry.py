@@ -12,33 +12,32 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from wandb_pr.action_github import GitHubSetup, open_publisher, resolve_event
+from wandb_pr.action_inputs import (
+    Inputs,
+    compat_settings,
+    flag,
+    integer,
+    publish_options,
+    settings_from_inputs,
+    with_wandb_inputs,
+)
 from wandb_pr.cli import git_first_parents
 from wandb_pr.commands import load_event, open_offline_source, open_wandb_source, workflow_run_url
-from wandb_pr.compare import MetricSpec, parse_metric_specs
 from wandb_pr.errors import InputError, PublishError
 from wandb_pr.events import EventCommit, event_commit
 from wandb_pr.models import StateCounts
 from wandb_pr.pipeline import Context, Destinations, Outcome, Waiting, produce, write_files
-from wandb_pr.publish.github import CommentMode, GitHubPublisher
+from wandb_pr.publish.github import GitHubPublisher
 from wandb_pr.publish.outputs import write_outputs
-from wandb_pr.publish.to_github import PublishOptions, Target, publish
+from wandb_pr.publish.to_github import Target, publish
 from wandb_pr.settings import (
     Settings,
-    check_settings,
-    parse_artifact_ref,
-    parse_bool,
-    parse_config_key,
     parse_duration,
-    parse_filter,
-    parse_int,
-    parse_list,
-    parse_project,
-    parse_run_ids,
     parse_sha,
 )
 
@@ -47,35 +46,19 @@ __all__ = ["run_action"]
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class _Inputs:
-    """Action inputs by their documented names, read from ``INPUT_*`` variables."""
-
-    env: Mapping[str, str]
-    compat: bool
-
-    def get(self, name: str) -> str:
-        """The input's value ('' when unset)."""
-        return self.env.get("INPUT_" + name.upper().replace("-", "_"), "").strip()
-
-    def what(self, name: str) -> str:
-        """How an error names the input."""
-        return f"input '{name}'"
-
-
 def run_action(*, env: Mapping[str, str], compat: bool, stdout: TextIO, stderr: TextIO) -> int:
     """Run the Action: fetch, write files and outputs, then publish; return the exit code."""
     from wandb_pr.cli import EXIT_OK, EXIT_PUBLISH, EXIT_REGRESSION
 
-    inputs = _Inputs(env, compat)
-    env = _with_wandb_inputs(env, inputs)
+    inputs = Inputs(env, compat)
+    env = with_wandb_inputs(env, inputs)
     token = "" if compat else inputs.get("github-token")
     for secret in (env.get("WANDB_API_KEY", "").strip(), token):
         if secret:
             stdout.write(f"::add-mask::{_escape_command(secret)}\n")
-    if bool(inputs.get("DEBUG")) if compat else _flag(inputs, "debug"):
+    if bool(inputs.get("DEBUG")) if compat else flag(inputs, "debug"):
         logging.getLogger("wandb_pr").setLevel(logging.DEBUG)
-    deadline = 120.0 if compat else float(_int(inputs, "deadline", 120, 1, 3600))
+    deadline = 120.0 if compat else float(integer(inputs, "deadline", 120, 1, 3600))
     wait = 0.0 if compat else parse_duration(inputs.get("wait"), what=inputs.what("wait"))
     workspace = Path(env.get("GITHUB_WORKSPACE") or ".")
     event_name = env.get("GITHUB_EVENT_NAME", "")
@@ -98,7 +81,8 @@ def run_action(*, env: Mapping[str, str], compat: bool, stdout: TextIO, stderr: 
                 stdout.write("wandb-pr: this comment does not ask for a report; nothing to do.\n")
                 return EXIT_OK
             event = resolved
-        settings = _compat_settings(inputs) if compat else _settings(inputs, env, event)
+        settings = compat_settings(inputs) if compat else settings_from_inputs(inputs, env, event)
+        options = None if compat else publish_options(inputs, settings)  # checked before fetching
         if not compat:
             settings = _with_base_commits(settings, inputs, event, publisher, workspace)
         outcome = _fetch(settings, inputs, env, workspace, deadline, wait, stdout, stderr)
@@ -114,18 +98,17 @@ def run_action(*, env: Mapping[str, str], compat: bool, stdout: TextIO, stderr: 
         outcome = write_files(outcome, settings, destinations, outputs=outputs)
         _log_outcome(outcome, stdout, compat=compat)
         code = EXIT_OK
-        if not compat and outcome.regressed and _flag(inputs, "fail-on-regression"):
-            regressions = ", ".join(outcome.report.comparison.regressions)
-            stdout.write(f"::error title=wandb-pr::Regression in {_escape_command(regressions)}\n")
+        if not compat and outcome.regressed and flag(inputs, "fail-on-regression"):
+            stdout.write(f"::error title=wandb-pr::{_escape_command(_gate_failure(outcome))}\n")
             code = EXIT_REGRESSION
-        if publisher is not None:
+        if publisher is not None and options is not None:
             target = Target(_commit_under_review(settings, event), event.pr_number, event_name)
             try:
                 published = publish(
                     publisher,
                     outcome.report,
                     target,
-                    _publish_options(inputs, settings),
+                    options,
                     target_url=workflow_run_url(env),
                 )
             except PublishError as exc:
@@ -147,7 +130,7 @@ def run_action(*, env: Mapping[str, str], compat: bool, stdout: TextIO, stderr: 
 
 def _with_base_commits(
     settings: Settings,
-    inputs: _Inputs,
+    inputs: Inputs,
     event: EventCommit,
     publisher: GitHubPublisher | None,
     workspace: Path,
@@ -167,7 +150,7 @@ def _with_base_commits(
             "input 'baseline' is base-commit, but this event has no pull request base commit.",
             tip="Use it on pull_request events, or pass the base commit as base-sha.",
         )
-    depth = _int(inputs, "baseline-depth", 20, 1, 100)
+    depth = integer(inputs, "baseline-depth", 20, 1, 100)
     if publisher is not None:
         commits: list[str] | None = publisher.first_parents(base, depth + 1)
     else:
@@ -197,6 +180,15 @@ def _earlier_commits(
     return tuple(sha for sha in commits if not (head and sha.lower().startswith(head)))
 
 
+def _gate_failure(outcome: Outcome) -> str:
+    """Why the gate failed, for the error annotation."""
+    comparison = outcome.report.comparison
+    if comparison.regressions:
+        return "Regression in " + ", ".join(comparison.regressions)
+    names = ", ".join(version.name for version in comparison.different_data)
+    return f"Candidates and baselines were evaluated on different data ({names})"
+
+
 def _commit_under_review(settings: Settings, event: EventCommit) -> str | None:
     """The commit check runs and statuses go on: the SHA given, if a full one, else the event's."""
     sha = settings.sha
@@ -207,7 +199,7 @@ def _commit_under_review(settings: Settings, event: EventCommit) -> str | None:
 
 def _fetch(
     settings: Settings,
-    inputs: _Inputs,
+    inputs: Inputs,
     env: Mapping[str, str],
     workspace: Path,
     deadline: float,
@@ -243,124 +235,7 @@ def _fetch(
             stdout.write("::endgroup::\n")
 
 
-def _publish_options(inputs: _Inputs, settings: Settings) -> PublishOptions:
-    """The publishing inputs."""
-    mode_text = (inputs.get("comment") or "on").lower()
-    try:
-        mode = CommentMode(mode_text)
-    except ValueError:
-        raise InputError(
-            f"{inputs.what('comment')} must be on, off or create-new, got {mode_text[:40]!r}"
-        ) from None
-    return PublishOptions(
-        comment=mode,
-        comment_key=inputs.get("comment-key") or settings.path.strip("/") or "default",
-        commit_comment=_flag(inputs, "commit-comment"),
-        check=_flag(inputs, "check"),
-        check_name=inputs.get("check-name") or "wandb-pr",
-        status=_flag(inputs, "status"),
-        status_context=inputs.get("check-name") or "wandb-pr",
-    )
-
-
-def _with_wandb_inputs(env: Mapping[str, str], inputs: _Inputs) -> dict[str, str]:
-    """The environment with the key and server inputs applied over ``WANDB_*`` variables.
-
-    An input left empty keeps a job-level ``WANDB_API_KEY``/``WANDB_BASE_URL`` in force.
-    """
-    effective = dict(env)
-    for name, variable in (
-        ("wandb-api-key", "WANDB_API_KEY"),
-        ("wandb-base-url", "WANDB_BASE_URL"),
-    ):
-        if inputs.get(name):
-            effective[variable] = inputs.get(name)
-    return effective
-
-
-def _settings(inputs: _Inputs, env: Mapping[str, str], event: EventCommit) -> Settings:
-    """Settings from the new action's inputs."""
-    runs_dir = inputs.get("runs-dir")
-    project_text = inputs.get("project") or env.get("WANDB_PROJECT", "")
-    if runs_dir and not project_text:
-        entity, project = "", ""
-    else:
-        entity, project = parse_project(
-            project_text, what=inputs.what("project"), default_entity=env.get("WANDB_ENTITY")
-        )
-    run_ids = parse_run_ids(
-        parse_list(inputs.get("run-ids"), what=inputs.what("run-ids")), what=inputs.what("run-ids")
-    )
-    sha = parse_sha(inputs.get("sha"), what=inputs.what("sha"))
-    if sha is None and not run_ids:
-        sha = parse_sha(event.sha, what=f"the event's commit ({event.source})")
-    settings = Settings(
-        entity=entity,
-        project=project,
-        sha=sha,
-        secondary_sha=parse_sha(inputs.get("secondary-sha"), what=inputs.what("secondary-sha")),
-        sha_key=parse_config_key(
-            inputs.get("sha-key") or "github_sha", what=inputs.what("sha-key")
-        ),
-        match_commit=parse_bool(
-            inputs.get("match-commit"), what=inputs.what("match-commit"), default=True
-        ),
-        run_ids=run_ids,
-        baseline_tags=parse_list(inputs.get("baseline-tags"), what=inputs.what("baseline-tags")),
-        baseline_run_ids=parse_run_ids(
-            parse_list(inputs.get("baseline-run-ids"), what=inputs.what("baseline-run-ids")),
-            what=inputs.what("baseline-run-ids"),
-        ),
-        candidate_filter=parse_filter(inputs.get("filter"), what=inputs.what("filter")),
-        baseline_filter=parse_filter(
-            inputs.get("baseline-filter"), what=inputs.what("baseline-filter")
-        ),
-        metrics=_metrics(inputs, "metrics"),
-        config_keys=parse_list(inputs.get("config-keys"), what=inputs.what("config-keys")),
-        page_size=_int(inputs, "page-size", 100, 1, 1000),
-        require_same_data=_flag(inputs, "require-same-data"),
-        baseline_artifact=parse_artifact_ref(
-            inputs.get("baseline-artifact"), what=inputs.what("baseline-artifact")
-        ),
-    )
-    check_settings(settings, sha_name=inputs.what("sha"), run_id_name=inputs.what("run-ids"))
-    if settings.baseline_artifact and runs_dir:
-        raise InputError(
-            "input 'baseline-artifact' needs W&B: offline runs hold no artifact registry.",
-            tip="Leave out runs-dir, or name the baseline by baseline-run-ids.",
-        )
-    return settings
-
-
-def _compat_settings(inputs: _Inputs) -> Settings:
-    """Settings from machine-learning-apps/wandb-action's inputs, with its semantics."""
-    entity, project = parse_project(
-        inputs.get("PROJECT_NAME"), what=inputs.what("PROJECT_NAME"), default_entity=None
-    )
-    run_id = inputs.get("RUN_ID")
-    settings = Settings(
-        entity=entity,
-        project=project,
-        sha=parse_sha(inputs.get("FILTER_GITHUB_SHA"), what=inputs.what("FILTER_GITHUB_SHA")),
-        secondary_sha=parse_sha(
-            inputs.get("FILTER_SECONDARY_SHA"), what=inputs.what("FILTER_SECONDARY_SHA")
-        ),
-        match_commit=False,
-        sha_prefix=False,
-        run_ids=parse_run_ids([run_id], what=inputs.what("RUN_ID")) if run_id else (),
-        baseline_tags=parse_list(inputs.get("BASELINE_TAGS"), what=inputs.what("BASELINE_TAGS")),
-        metrics=_metrics(inputs, "DISPLAY_METRICS"),
-        config_keys=parse_list(
-            inputs.get("DISPLAY_CONFIG_VARS"), what=inputs.what("DISPLAY_CONFIG_VARS")
-        ),
-    )
-    check_settings(
-        settings, sha_name=inputs.what("FILTER_GITHUB_SHA"), run_id_name=inputs.what("RUN_ID")
-    )
-    return settings
-
-
-def _destinations(inputs: _Inputs, env: Mapping[str, str], workspace: Path) -> Destinations:
+def _destinations(inputs: Inputs, env: Mapping[str, str], workspace: Path) -> Destinations:
     """Where files and outputs go."""
     step_outputs = Path(env["GITHUB_OUTPUT"]) if env.get("GITHUB_OUTPUT") else None
     summary = Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None
@@ -427,26 +302,6 @@ def _log_outcome(outcome: Outcome, stdout: TextIO, *, compat: bool) -> None:
             stdout.write(f"{rows} runs written to {path}\n")
         else:
             stdout.write(f"wandb-pr: wrote the {kind} report to {path}\n")
-
-
-def _flag(inputs: _Inputs, name: str) -> bool:
-    """A boolean input of the new action (default false)."""
-    return parse_bool(inputs.get(name), what=inputs.what(name), default=False)
-
-
-def _metrics(inputs: _Inputs, name: str) -> tuple[MetricSpec, ...]:
-    """A list of metric specs, with errors naming the input."""
-    try:
-        return parse_metric_specs(parse_list(inputs.get(name), what=inputs.what(name)))
-    except InputError as exc:
-        if exc.message.startswith(inputs.what(name)):
-            raise
-        raise InputError(f"{inputs.what(name)}: {exc.message}", tip=exc.tip) from None
-
-
-def _int(inputs: _Inputs, name: str, default: int, low: int, high: int) -> int:
-    """An integer input."""
-    return parse_int(inputs.get(name), what=inputs.what(name), default=default, low=low, high=high)
 
 
 def _escape_command(text: str) -> str:
