@@ -41,6 +41,7 @@ from typing import Any
 from wandb_pr.errors import OfflineRunError
 from wandb_pr.models import HistoryPoint, Run, RunState
 from wandb_pr.sources.wandb_log import read_log
+from wandb_pr.sources.wandb_query import INTERNAL_CONFIG_KEYS
 
 __all__ = ["read_offline_runs"]
 
@@ -50,7 +51,6 @@ Warn = Callable[[str], None]
 
 _RUN_DIR = re.compile(r"(?:offline-)?run-(\d{8}_\d{6})-(.+)")
 _RUN_FILE = re.compile(r"run-(.+)\.wandb")
-_INTERNAL_CONFIG_KEYS = frozenset({"_wandb", "wandb_version"})
 _INSTALL_TIP = "pip install 'wandb-pr[local]'"
 
 
@@ -297,7 +297,7 @@ class _RunBuilder:
             )
         else:
             state = RunState.FINISHED if self.exit_code == 0 else RunState.FAILED
-        config = {k: v for k, v in self.config.items() if k not in _INTERNAL_CONFIG_KEYS}
+        config = {k: v for k, v in self.config.items() if k not in INTERNAL_CONFIG_KEYS}
         return Run(
             id=self.run_id,
             name=self.name or self.run_id,
