@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs wandb-pr from the action's own files into a virtualenv under $RUNNER_TEMP, once per
-# job: a later wandb-pr step in the same job (or a matrix leg on a reused self-hosted runner)
-# finds the stamp and skips the install. Prints the path of the wandb-pr executable as the
-# step output `bin`.
+# job: a later wandb-pr step in the same job finds the stamp and skips the install. Wheels are
+# cached under $RUNNER_TOOL_CACHE, which self-hosted runners keep between jobs (GitHub-hosted
+# runners start empty, so there the cache only lives for the job). Prints the path of the
+# wandb-pr executable as the step output `bin`.
 set -euo pipefail
 
 root=$(cd "$1" && pwd)
@@ -25,7 +26,9 @@ else
   fi
   echo "::group::Installing wandb-pr $version"
   "$python" -m venv --clear "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "$root"
+  cache="${RUNNER_TOOL_CACHE:-$RUNNER_TEMP}/wandb-pr-pip-cache"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
+    --cache-dir "$cache" "$root"
   echo "$want" > "$stamp"
   echo "::endgroup::"
 fi
