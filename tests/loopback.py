@@ -1,5 +1,6 @@
 """What the loopback test servers (W&B, GitHub) share: a threaded HTTP server on 127.0.0.1 that
-starts on an ephemeral port, stops itself cleanly, and keeps handler errors for the test."""
+starts on an ephemeral port, stops itself cleanly, and keeps handler errors for the test; the
+log of requests; and the plan of faults and hooks that tests set for chosen requests."""
 
 from __future__ import annotations
 
@@ -9,20 +10,26 @@ import struct
 import sys
 import threading
 import traceback
+from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 __all__ = ["LoopbackHandler", "LoopbackServer", "reset_connection"]
 
-S = TypeVar("S", bound="LoopbackServer")
+S = TypeVar("S", bound="LoopbackServer[Any, Any]")
+F = TypeVar("F")
+"""A server's fault type."""
+R = TypeVar("R")
+"""A server's recorded-request type."""
 
 
 class _SocketServer(ThreadingHTTPServer):
     """The socket server (daemon threads); ``owner`` answers the requests."""
 
     daemon_threads = True
-    owner: LoopbackServer
+    owner: LoopbackServer[Any, Any]
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Keep handler errors off stderr; a client that went away is not the server's fault."""
@@ -63,11 +70,12 @@ class LoopbackHandler(BaseHTTPRequestHandler):
         """Silence the default per-request log line."""
 
 
-class LoopbackServer:
-    """Lifecycle of a test server on ``127.0.0.1``: ``start()``/``stop()`` or ``with``.
+class LoopbackServer(Generic[F, R]):
+    """A test server on ``127.0.0.1``: ``start()``/``stop()`` or ``with``; requests and faults.
 
-    Subclasses implement ``_handle(handler)`` and may set ``handler_class``; ``name`` appears in
-    the error raised when the server is used before it starts.
+    Subclasses implement ``_handle(handler)``, which calls :meth:`_arrived` with its record of
+    the request to learn the fault and hooks planned for it; they may set ``handler_class``.
+    ``name`` appears in the error raised when the server is used before it starts.
     """
 
     name = "test server"
@@ -81,6 +89,64 @@ class LoopbackServer:
         self._httpd: _SocketServer | None = None
         self._thread: threading.Thread | None = None
         self._port = 0
+        self.requests: list[R] = []
+        """Every request, in arrival order."""
+        self._lock = threading.Lock()
+        self._faults: deque[F] = deque()
+        self._targeted: dict[int, F] = {}
+        self._hooks: dict[int, list[Callable[[Any], object]]] = {}
+        self._seen = 0
+
+    def reset_counters(self) -> None:
+        """Forget recorded requests; numbering for ``inject_at``/``on_request`` restarts at 1."""
+        with self._lock:
+            self.requests.clear()
+            self._seen = 0
+
+    def inject(self, *faults: F) -> None:
+        """Queue faults; each of the next requests consumes one, in order."""
+        with self._lock:
+            self._faults.extend(faults)
+
+    def inject_at(self, n: int, fault: F) -> None:
+        """Apply ``fault`` to the ``n``-th request counted from now (1 = the next one)."""
+        with self._lock:
+            self._targeted[self._seen + n] = fault
+
+    def on_request(self, n: int, callback: Callable[[Any], object]) -> None:
+        """Call ``callback(server)`` once the ``n``-th request from now is recorded, before it is
+        answered (so a test can change data between two requests of the client)."""
+        with self._lock:
+            self._hooks.setdefault(self._seen + n, []).append(callback)
+
+    def clear_faults(self) -> None:
+        """Drop every queued or targeted fault and hook."""
+        with self._lock:
+            self._faults.clear()
+            self._targeted.clear()
+            self._hooks.clear()
+
+    @property
+    def pending_faults(self) -> int:
+        """Faults and hooks not yet used."""
+        with self._lock:
+            return len(self._faults) + len(self._targeted) + len(self._hooks)
+
+    def _arrived(self, record: R) -> F | None:
+        """Log a request, run the hooks planned for it, and return the fault planned for it."""
+        with self._lock:
+            self.requests.append(record)
+            self._seen += 1
+            hooks = self._hooks.pop(self._seen, [])
+            fault = self._targeted.pop(self._seen, None)
+            if fault is None and self._faults:
+                fault = self._faults.popleft()
+        for hook in hooks:
+            try:
+                hook(self)
+            except Exception:
+                self.internal_errors.append(traceback.format_exc())
+        return fault
 
     def _handle(self, handler: Any) -> None:
         """Answer one request."""

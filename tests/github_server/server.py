@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 import traceback
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -79,7 +77,7 @@ class _GitHubHandler(LoopbackHandler):
     sys_version = ""
 
 
-class GitHubTestServer(SeedingMixin, LoopbackServer):
+class GitHubTestServer(SeedingMixin, LoopbackServer[Fault, "RecordedRequest"]):
     """A faithful-enough GitHub REST API on ``127.0.0.1`` (see the module docstring).
 
     Use as a context manager, or ``start()``/``stop()``. ``api_url`` is the value for
@@ -112,15 +110,9 @@ class GitHubTestServer(SeedingMixin, LoopbackServer):
         self.rate_limit = rate_limit
         self.latency = 0.0
         self.store = GitHubStore()
-        self.requests: list[RecordedRequest] = []
         self._server_url = server_url
         self._rate_used = 0
         self._rate_reset = int(time.time()) + 3600
-        self._lock = threading.Lock()
-        self._faults: deque[Fault] = deque()
-        self._targeted: dict[int, Fault] = {}
-        self._hooks: dict[int, list[Hook]] = {}
-        self._seen = 0
 
     # --- addresses ---------------------------------------------------------------------------
 
@@ -161,44 +153,9 @@ class GitHubTestServer(SeedingMixin, LoopbackServer):
         with self._lock:
             return len(self.requests)
 
-    def reset_counters(self) -> None:
-        """Forget recorded requests; numbering for ``inject_at``/``on_request`` restarts at 1."""
-        with self._lock:
-            self.requests.clear()
-            self._seen = 0
-
-    def inject(self, *faults: Fault) -> None:
-        """Queue faults; each of the next requests consumes one, in order."""
-        with self._lock:
-            self._faults.extend(faults)
-
-    def inject_at(self, n: int, fault: Fault) -> None:
-        """Apply ``fault`` to the ``n``-th request counted from now (1 = the next one)."""
-        with self._lock:
-            self._targeted[self._seen + n] = fault
-
-    def on_request(self, n: int, callback: Hook) -> None:
-        """Call ``callback(server)`` once the ``n``-th request from now is recorded, before it is
-        answered (so a test can change data between two requests of the client)."""
-        with self._lock:
-            self._hooks.setdefault(self._seen + n, []).append(callback)
-
     def delete_comment_at(self, n: int, comment_id: int) -> None:
         """Delete issue comment ``comment_id`` just before the ``n``-th request from now."""
         self.on_request(n, lambda server: server.delete_comment(comment_id))
-
-    def clear_faults(self) -> None:
-        """Drop every queued or targeted fault and pending callback."""
-        with self._lock:
-            self._faults.clear()
-            self._targeted.clear()
-            self._hooks.clear()
-
-    @property
-    def pending_faults(self) -> int:
-        """Faults and callbacks not yet consumed."""
-        with self._lock:
-            return len(self._faults) + len(self._targeted) + len(self._hooks)
 
     @property
     def rate_limit_used(self) -> int:
@@ -215,20 +172,9 @@ class GitHubTestServer(SeedingMixin, LoopbackServer):
         record = RecordedRequest(
             handler.command, handler.path, dict(handler.headers.items()), parse_json(raw)[1]
         )
-        with self._lock:
-            self.requests.append(record)
-            self._seen += 1
-            number = self._seen
-            hooks = self._hooks.pop(number, [])
-            fault = self._targeted.pop(number, None)
-            if fault is None and self._faults:
-                fault = self._faults.popleft()
+        fault = self._arrived(record)
+        number = len(self.requests)  # for the request id header; unique enough for tests
         record.fault = fault.kind if fault else None
-        for hook in hooks:
-            try:
-                hook(self)
-            except Exception:
-                self.internal_errors.append(traceback.format_exc())
         if self.latency:
             self._stopping.wait(self.latency)
         if fault is not None and fault.kind == "delay":

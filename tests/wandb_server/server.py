@@ -12,9 +12,7 @@ import base64
 import binascii
 import gzip
 import json
-import threading
 import traceback
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -46,7 +44,7 @@ class RecordedRequest:
     fault: FaultKind | None = None
 
 
-class WandbTestServer(LoopbackServer):
+class WandbTestServer(LoopbackServer[Fault, "RecordedRequest"]):
     """A faithful-enough W&B GraphQL API on ``127.0.0.1`` (see the module docstring).
 
     Use as a context manager, or call ``start()``/``stop()``. ``base_url`` is what to give
@@ -61,12 +59,7 @@ class WandbTestServer(LoopbackServer):
         self.api_key = api_key
         self.store = RunStore(viewer_entity=viewer_entity)
         self.latency = 0.0
-        self.requests: list[RecordedRequest] = []
         self._schema = load_schema()
-        self._lock = threading.Lock()
-        self._faults: deque[Fault] = deque()
-        self._targeted: dict[int, Fault] = {}
-        self._seen = 0
 
     # --- addresses ---------------------------------------------------------------------------
 
@@ -120,34 +113,6 @@ class WandbTestServer(LoopbackServer):
         with self._lock:
             return sum(1 for r in self.requests if urlsplit(r.path).path.rstrip("/") == "/graphql")
 
-    def reset_counters(self) -> None:
-        """Forget recorded requests; request numbering for ``inject_at`` restarts at 1."""
-        with self._lock:
-            self.requests.clear()
-            self._seen = 0
-
-    def inject(self, *faults: Fault) -> None:
-        """Queue faults; each of the next requests consumes one, in order."""
-        with self._lock:
-            self._faults.extend(faults)
-
-    def inject_at(self, n: int, fault: Fault) -> None:
-        """Apply ``fault`` to the ``n``-th request counted from now (1 = the next one)."""
-        with self._lock:
-            self._targeted[self._seen + n] = fault
-
-    def clear_faults(self) -> None:
-        """Drop every queued or targeted fault."""
-        with self._lock:
-            self._faults.clear()
-            self._targeted.clear()
-
-    @property
-    def pending_faults(self) -> int:
-        """Faults not yet consumed."""
-        with self._lock:
-            return len(self._faults) + len(self._targeted)
-
     # --- request handling --------------------------------------------------------------------
 
     def _handle(self, handler: LoopbackHandler) -> None:
@@ -161,12 +126,7 @@ class WandbTestServer(LoopbackServer):
             body=body,
             operation_name=_operation_name(body),
         )
-        with self._lock:
-            self.requests.append(record)
-            self._seen += 1
-            fault = self._targeted.pop(self._seen, None)
-            if fault is None and self._faults:
-                fault = self._faults.popleft()
+        fault = self._arrived(record)
         record.fault = fault.kind if fault else None
         if self.latency:
             self._stopping.wait(self.latency)
