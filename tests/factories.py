@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from wandb_pr.models import Run, RunState
@@ -35,3 +36,25 @@ def make_run(
         created_at=created_at,
         **fields,
     )
+
+
+def runner_env(
+    tmp_path: Path, *, wandb_url: str, wandb_key: str, api_url: str, token: str
+) -> dict[str, str]:
+    """The variables an Actions runner gives a step: a workspace, the output and summary files,
+    repository octo/app on the GitHub test server, and W&B's key and server as inputs."""
+    (tmp_path / "ws").mkdir()
+    for name in ("output", "summary"):
+        (tmp_path / name).touch()
+    return {
+        "GITHUB_WORKSPACE": str(tmp_path / "ws"),
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+        "GITHUB_REPOSITORY": "octo/app",
+        "GITHUB_API_URL": api_url,
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_RUN_ID": "99",
+        "WANDB_BASE_URL": wandb_url,
+        "INPUT_WANDB_API_KEY": wandb_key,
+        "INPUT_GITHUB_TOKEN": token,
+    }

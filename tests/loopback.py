@@ -96,6 +96,8 @@ class LoopbackServer(Generic[F, R]):
         self._targeted: dict[int, F] = {}
         self._hooks: dict[int, list[Callable[[Any], object]]] = {}
         self._seen = 0
+        self.latency = 0.0
+        """Seconds added before every answer."""
 
     def reset_counters(self) -> None:
         """Forget recorded requests; numbering for ``inject_at``/``on_request`` restarts at 1."""
@@ -147,6 +149,18 @@ class LoopbackServer(Generic[F, R]):
             except Exception:
                 self.internal_errors.append(traceback.format_exc())
         return fault
+
+    def _delay_or_reset(self, handler: BaseHTTPRequestHandler, fault: Any) -> bool:
+        """Apply the latency and a ``delay`` fault; for a ``reset`` fault, abort the connection
+        and return True (nothing more to answer). Faults have ``kind`` and ``seconds``."""
+        if self.latency:
+            self._stopping.wait(self.latency)
+        if fault is not None and fault.kind == "delay":
+            self._stopping.wait(fault.seconds)
+        if fault is not None and fault.kind == "reset":
+            reset_connection(handler)
+            return True
+        return False
 
     def _handle(self, handler: Any) -> None:
         """Answer one request."""

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.factories import runner_env
 from tests.github_server import GitHubTestServer, status
 from tests.test_outputs import parse_github_output
 from tests.wandb_server import WandbTestServer
@@ -31,20 +32,14 @@ def runner(
     for acc in (0.95, 0.951, 0.949):
         wandb_server.add_run("acme", "det", tags=["production"], summary={"val_acc": acc})
     github_server.add_pull("octo", "app", 7, head_sha=HEAD, base_sha=BASE)
-    (tmp_path / "ws").mkdir()
-    for name in ("output", "summary"):
-        (tmp_path / name).touch()
     return {
-        "GITHUB_WORKSPACE": str(tmp_path / "ws"),
-        "GITHUB_OUTPUT": str(tmp_path / "output"),
-        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
-        "GITHUB_REPOSITORY": "octo/app",
-        "GITHUB_API_URL": github_server.api_url,
-        "GITHUB_SERVER_URL": "https://github.com",
-        "GITHUB_RUN_ID": "99",
-        "WANDB_BASE_URL": wandb_server.base_url,
-        "INPUT_WANDB_API_KEY": wandb_server.api_key,
-        "INPUT_GITHUB_TOKEN": github_server.token,
+        **runner_env(
+            tmp_path,
+            wandb_url=wandb_server.base_url,
+            wandb_key=wandb_server.api_key,
+            api_url=github_server.api_url,
+            token=github_server.token,
+        ),
         "INPUT_PROJECT": "acme/det",
         "INPUT_BASELINE_TAGS": "production",
         "INPUT_METRICS": "val_acc:max:0.005",

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 import httpx
 import pytest
 
+from tests.factories import runner_env
 from tests.github_server import GitHubTestServer, primary_rate_limit, secondary_rate_limit
 from tests.github_server import reset as github_reset
 from tests.github_server import status as github_status
@@ -408,9 +409,6 @@ def action_env(
     """A runner on a pull_request event for PR #7 (head SHA), both servers on loopback."""
     populate(wandb_server)
     github_server.add_pull("octo", "app", 7, head_sha=SHA, base_sha=BASE)
-    (tmp_path / "ws").mkdir()
-    for name in ("output", "summary"):
-        (tmp_path / name).touch()
     event = tmp_path / "event.json"
     event.write_text(
         json.dumps({"pull_request": {"number": 7, "head": {"sha": SHA}, "base": {"sha": BASE}}})
@@ -419,16 +417,13 @@ def action_env(
         "GITHUB_EVENT_NAME": "pull_request",
         "GITHUB_EVENT_PATH": str(event),
         "GITHUB_SHA": "f" * 40,
-        "GITHUB_WORKSPACE": str(tmp_path / "ws"),
-        "GITHUB_OUTPUT": str(tmp_path / "output"),
-        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
-        "GITHUB_REPOSITORY": "octo/app",
-        "GITHUB_API_URL": github_server.api_url,
-        "GITHUB_SERVER_URL": "https://github.com",
-        "GITHUB_RUN_ID": "99",
-        "WANDB_BASE_URL": wandb_server.base_url,
-        "INPUT_WANDB_API_KEY": wandb_server.api_key,
-        "INPUT_GITHUB_TOKEN": github_server.token,
+        **runner_env(
+            tmp_path,
+            wandb_url=wandb_server.base_url,
+            wandb_key=wandb_server.api_key,
+            api_url=github_server.api_url,
+            token=github_server.token,
+        ),
         "INPUT_PROJECT": KEY,
         "INPUT_BASELINE_TAGS": "production",
         "INPUT_METRICS": "acc:max",

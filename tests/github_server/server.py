@@ -37,7 +37,7 @@ from tests.github_server.http_api import (
 from tests.github_server.render import Urls
 from tests.github_server.seeding import SeedingMixin
 from tests.github_server.store import GitHubStore
-from tests.loopback import LoopbackHandler, LoopbackServer, reset_connection
+from tests.loopback import LoopbackHandler, LoopbackServer
 
 __all__ = [
     "DEFAULT_PERMISSIONS",
@@ -108,7 +108,6 @@ class GitHubTestServer(SeedingMixin, LoopbackServer[Fault, "RecordedRequest"]):
             DEFAULT_PERMISSIONS if permissions is None else permissions, read_only=read_only
         )
         self.rate_limit = rate_limit
-        self.latency = 0.0
         self.store = GitHubStore()
         self._server_url = server_url
         self._rate_used = 0
@@ -175,12 +174,7 @@ class GitHubTestServer(SeedingMixin, LoopbackServer[Fault, "RecordedRequest"]):
         fault = self._arrived(record)
         number = len(self.requests)  # for the request id header; unique enough for tests
         record.fault = fault.kind if fault else None
-        if self.latency:
-            self._stopping.wait(self.latency)
-        if fault is not None and fault.kind == "delay":
-            self._stopping.wait(fault.seconds)
-        if fault is not None and fault.kind == "reset":
-            reset_connection(handler)
+        if self._delay_or_reset(handler, fault):
             return
         if fault is not None and fault.kind == "status":
             headers = self._rate_headers() | dict(fault.headers)

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from graphql import GraphQLError, OperationDefinitionNode, graphql_sync, parse
 
-from tests.loopback import LoopbackHandler, LoopbackServer, reset_connection
+from tests.loopback import LoopbackHandler, LoopbackServer
 from tests.wandb_server.faults import Fault, FaultKind
 from tests.wandb_server.resolvers import QueryRoot, load_schema
 from tests.wandb_server.store import ProjectData, RunStore
@@ -58,7 +58,6 @@ class WandbTestServer(LoopbackServer[Fault, "RecordedRequest"]):
         super().__init__()
         self.api_key = api_key
         self.store = RunStore(viewer_entity=viewer_entity)
-        self.latency = 0.0
         self._schema = load_schema()
 
     # --- addresses ---------------------------------------------------------------------------
@@ -128,12 +127,7 @@ class WandbTestServer(LoopbackServer[Fault, "RecordedRequest"]):
         )
         fault = self._arrived(record)
         record.fault = fault.kind if fault else None
-        if self.latency:
-            self._stopping.wait(self.latency)
-        if fault is not None and fault.kind == "delay":
-            self._stopping.wait(fault.seconds)
-        if fault is not None and fault.kind == "reset":
-            reset_connection(handler)
+        if self._delay_or_reset(handler, fault):
             return
         if fault is not None and fault.kind == "status":
             self._send(handler, record, fault.status, fault.body or b"", fault.headers)

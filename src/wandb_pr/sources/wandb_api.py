@@ -30,7 +30,7 @@ from wandb_pr.retry import RetryExhausted, RetryPolicy, Transient, parse_retry_a
 from wandb_pr.selection import Query, Selection
 from wandb_pr.settings import ArtifactRef
 from wandb_pr.sources.results import assemble
-from wandb_pr.sources.wandb_query import build_document, history_specs, parse_run
+from wandb_pr.sources.wandb_query import as_mapping, build_document, history_specs, parse_run
 
 __all__ = ["DEFAULT_BASE_URL", "WandbClient", "WandbRunSource", "app_url_for"]
 
@@ -239,14 +239,14 @@ class WandbRunSource:
                 tip="For W&B Registry, the project is wandb-registry-<registry name> in the "
                 "organization's registry entity.",
             )
-        membership = _mapping(_mapping(project).get("artifactCollectionMembership"))
+        membership = as_mapping(as_mapping(project).get("artifactCollectionMembership"))
         if not membership:
             raise ArtifactNotFound(
                 f"W&B has no artifact version {artifact}: the alias or version does not exist.",
                 tip="Check the alias in the W&B UI (Artifacts or Registry), e.g. :production, "
                 ":latest or :v7.",
             )
-        creator = _mapping(_mapping(membership.get("artifact")).get("createdBy"))
+        creator = as_mapping(as_mapping(membership.get("artifact")).get("createdBy"))
         if creator.get("__typename") != "Run" or not creator.get("name"):
             raise ArtifactNotFound(
                 f"The run that produced {artifact} is not visible to this API key (or the "
@@ -254,10 +254,10 @@ class WandbRunSource:
                 tip="Use a key of a member of the project that logged it, or name baselines by "
                 "tag or run id instead.",
             )
-        where = _mapping(creator.get("project"))
+        where = as_mapping(creator.get("project"))
         run = parse_run(
             creator,
-            entity=str(_mapping(where.get("entity")).get("name") or artifact.entity),
+            entity=str(as_mapping(where.get("entity")).get("name") or artifact.entity),
             project=str(where.get("name") or artifact.project),
             app_url=self._client.app_url,
             history_keys=selection.history_keys,
@@ -323,11 +323,6 @@ class WandbRunSource:
             return runs, None
         cursor = edges[-1].get("cursor") or connection["pageInfo"].get("endCursor")
         return runs, cursor if isinstance(cursor, str) else None
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    """``value`` if it is a mapping, else an empty one (answers are checked, not trusted)."""
-    return value if isinstance(value, Mapping) else {}
 
 
 def _messages(errors: object) -> list[str]:

@@ -16,7 +16,14 @@ from typing import Any, TypeGuard
 from wandb_pr.errors import WandbQueryError
 from wandb_pr.models import ArtifactUse, HistoryPoint, Run, RunState
 
-__all__ = ["INTERNAL_CONFIG_KEYS", "build_document", "history_specs", "parse_run", "unwrap_config"]
+__all__ = [
+    "INTERNAL_CONFIG_KEYS",
+    "as_mapping",
+    "build_document",
+    "history_specs",
+    "parse_run",
+    "unwrap_config",
+]
 
 INTERNAL_CONFIG_KEYS = frozenset({"_wandb", "wandb_version"})
 
@@ -170,12 +177,12 @@ def _artifacts(raw: object) -> tuple[ArtifactUse, ...]:
         node = edge.get("node") if isinstance(edge, Mapping) else None
         if not isinstance(node, Mapping):
             continue
-        sequence = _mapping(node.get("artifactSequence"))
+        sequence = as_mapping(node.get("artifactSequence"))
         name = _text(sequence.get("name"))
         if name is None:
             continue
-        project = _mapping(sequence.get("project"))
-        entity = _text(_mapping(project.get("entity")).get("name"))
+        project = as_mapping(sequence.get("project"))
+        entity = _text(as_mapping(project.get("entity")).get("name"))
         project_name = _text(project.get("name"))
         version = node.get("versionIndex")
         aliases = node.get("aliases")
@@ -185,7 +192,7 @@ def _artifacts(raw: object) -> tuple[ArtifactUse, ...]:
                 version=version
                 if isinstance(version, int) and not isinstance(version, bool)
                 else None,
-                type=_text(_mapping(node.get("artifactType")).get("name")) or "unknown",
+                type=_text(as_mapping(node.get("artifactType")).get("name")) or "unknown",
                 digest=_text(node.get("digest")),
                 aliases=tuple(
                     a["alias"]
@@ -198,7 +205,7 @@ def _artifacts(raw: object) -> tuple[ArtifactUse, ...]:
     return tuple(used)
 
 
-def _mapping(value: object) -> Mapping[str, Any]:
+def as_mapping(value: object) -> Mapping[str, Any]:
     """``value`` if it is a mapping, else an empty one."""
     return value if isinstance(value, Mapping) else {}
 
