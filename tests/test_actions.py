@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -17,24 +19,38 @@ import pytest
 
 from tests.actions_runner import ActionResult, run_composite_action
 from tests.wandb_server import WandbTestServer
-from wandb_pr import __version__
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_PROJECT = "hamelsmu/test-wandb-action"
 
 
+def preinstalled(temp: Path, lock: str = "requirements.lock") -> Path:
+    """Make ``temp`` a RUNNER_TEMP where wandb-pr is already installed for this checkout.
+
+    The stamp holds the key ``action/install.py`` computes for ``python3`` on PATH and the lock,
+    and a launcher standing in for the virtualenv's interpreter runs this test environment's.
+    """
+    venv = temp / "wandb-pr-venv"
+    (venv / "bin").mkdir(parents=True)
+    launcher = venv / "bin" / "python"
+    launcher.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    launcher.chmod(0o755)
+    python3 = shutil.which("python3")
+    assert python3 is not None
+    key = subprocess.run(
+        [python3, str(REPO / "action" / "install.py"), "--key", str(REPO), lock],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    (venv / ".wandb-pr-installed").write_text(f"{key}\n{launcher}\n")
+    return temp
+
+
 @pytest.fixture
 def runner_temp(tmp_path: Path) -> Path:
     """A RUNNER_TEMP where wandb-pr is already installed for this checkout."""
-    temp = tmp_path / "runner-temp"
-    venv_bin = temp / "wandb-pr-venv" / "bin"
-    venv_bin.mkdir(parents=True)
-    launcher = venv_bin / "wandb-pr"
-    launcher.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m wandb_pr "$@"\n')
-    launcher.chmod(0o755)
-    stamp = temp / "wandb-pr-venv" / ".wandb-pr-installed"
-    stamp.write_text(f"wandb-pr {__version__} from {REPO}\n")
-    return temp
+    return preinstalled(tmp_path / "runner-temp")
 
 
 @pytest.fixture
