@@ -33,7 +33,7 @@ from wandb_pr.events import EventCommit, event_commit
 from wandb_pr.models import StateCounts
 from wandb_pr.pipeline import Context, Destinations, Outcome, Waiting, produce, write_files
 from wandb_pr.publish.github import GitHubPublisher
-from wandb_pr.publish.outputs import write_outputs
+from wandb_pr.publish.outputs import single_line, write_outputs
 from wandb_pr.publish.to_github import Target, publish
 from wandb_pr.settings import (
     Settings,
@@ -76,6 +76,9 @@ def run_action(*, env: Mapping[str, str], compat: bool, stdout: TextIO, stderr: 
                 pr_input=inputs.get("pr-number"),
                 trigger=inputs.get("trigger-phrase") or "/wandb",
                 publisher=publisher,
+                warn=lambda text: stdout.write(
+                    f"::warning title=wandb-pr::{_escape_command(text)}\n"
+                ),
             )
             if resolved is None:
                 stdout.write("wandb-pr: this comment does not ask for a report; nothing to do.\n")
@@ -291,19 +294,21 @@ def _compat_outputs(counts: StateCounts) -> dict[str, str]:
 def _log_outcome(outcome: Outcome, stdout: TextIO, *, compat: bool) -> None:
     """A few lines for the job log."""
     counts = outcome.run_set.counts
+    description = single_line(outcome.selection.candidates.description)
     stdout.write(
-        f"wandb-pr: {counts.total} candidate runs ({outcome.selection.candidates.description}): "
+        f"wandb-pr: {counts.total} candidate runs ({description}): "
         f"{counts.finished} finished, {counts.running} running, {counts.crashed} crashed, "
         f"{counts.aborted} aborted; {counts.baselines} baseline runs.\n"
     )
     for kind, path in outcome.written.items():
         if compat:  # the original action's line
             rows = counts.finished + counts.baselines
-            stdout.write(f"{rows} runs written to {path}\n")
+            stdout.write(f"{rows} runs written to {single_line(str(path))}\n")
         else:
-            stdout.write(f"wandb-pr: wrote the {kind} report to {path}\n")
+            stdout.write(f"wandb-pr: wrote the {kind} report to {single_line(str(path))}\n")
 
 
 def _escape_command(text: str) -> str:
-    """Escape a workflow command's message (``%``, CR, LF), as the Actions toolkit does."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape a workflow command's message (``%``, CR, LF) as the Actions toolkit does, and any
+    other control character as a visible escape, so the command stays one line."""
+    return single_line(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))

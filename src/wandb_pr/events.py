@@ -31,6 +31,10 @@ class EventCommit:
     """The pull request's number, when the event carries it."""
     comment: str | None = None
     """The comment's text, on ``issue_comment`` events on a pull request."""
+    commenter: str | None = None
+    """The login of the comment's author, on ``issue_comment`` events on a pull request."""
+    head_repository: str | None = None
+    """``owner/repo`` the commit was pushed to (``workflow_run.head_repository.full_name``)."""
 
 
 def event_commit(
@@ -63,16 +67,19 @@ def event_commit(
                 "workflow_run.head_sha",
                 base_sha=_sha(_mapping(first.get("base")).get("sha")),
                 pr_number=_number(first.get("number")),
+                head_repository=_sha(_mapping(run.get("head_repository")).get("full_name")),
             )
     if event_name == "issue_comment":
         issue = _mapping(payload.get("issue"))
         if isinstance(issue.get("pull_request"), Mapping):  # present on pull requests only
-            body = _mapping(payload.get("comment")).get("body")
+            comment = _mapping(payload.get("comment"))
+            body = comment.get("body")
             return EventCommit(
                 None,
                 "the pull request of the comment",
                 pr_number=_number(issue.get("number")),
                 comment=body if isinstance(body, str) else "",
+                commenter=_sha(_mapping(comment.get("user")).get("login")),
             )
         return EventCommit(None, "nowhere (a comment on an issue, not a pull request)")
     sha = _sha(github_sha)

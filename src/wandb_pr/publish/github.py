@@ -96,6 +96,8 @@ class PullRequest:
     """The commit at the head of the pull request."""
     base_sha: str | None
     """The commit it is based on."""
+    head_repository: str | None = None
+    """``owner/repo`` of the head branch (a fork's, for a pull request from a fork)."""
 
 
 class GitHubPublisher:
@@ -112,7 +114,20 @@ class GitHubPublisher:
         """Look up a pull request's head and base commits."""
         data = _dict(self._client.json("GET", f"{self._repo}/pulls/{number}"))
         head, base = _dict(data.get("head")), _dict(data.get("base"))
-        return PullRequest(number, str(head.get("sha")), base.get("sha"))
+        repository = _dict(head.get("repo")).get("full_name")
+        head_repository = repository if isinstance(repository, str) else None
+        return PullRequest(number, str(head.get("sha")), base.get("sha"), head_repository)
+
+    def permission(self, login: str) -> str:
+        """``login``'s permission on the repository: admin, write, read or none.
+
+        ``GET /collaborators/{login}/permission``. Its ``permission`` field folds maintain into
+        write and triage into read, and custom roles into their base role; ``role_name`` would
+        name those, but write access is what matters here.
+        """
+        path = f"{self._repo}/collaborators/{quote(login, safe='')}/permission"
+        permission = _dict(self._client.json("GET", path)).get("permission")
+        return permission if permission in ("admin", "write", "read") else "none"
 
     def pull_request_commits(self, number: int) -> list[str]:
         """The pull request's commits, newest first (GitHub lists at most 250)."""
