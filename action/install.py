@@ -24,17 +24,18 @@ import os
 import re
 import subprocess
 import sys
+import types
 import venv
+from pathlib import Path
 
 STAMP = ".wandb-pr-installed"
 
 
 def install_key(root: str, lock_name: str) -> str:
     """What decides whether an existing virtualenv can be reused."""
-    with open(os.path.join(root, "src", "wandb_pr", "__init__.py"), encoding="utf-8") as handle:
-        found = re.search(r'^__version__ = "(.*)"$', handle.read(), re.MULTILINE)
-    with open(os.path.join(root, "action", lock_name), "rb") as handle:
-        digest = hashlib.sha256(handle.read()).hexdigest()
+    init = (Path(root) / "src" / "wandb_pr" / "__init__.py").read_text(encoding="utf-8")
+    found = re.search(r'^__version__ = "(.*)"$', init, re.MULTILINE)
+    digest = hashlib.sha256((Path(root) / "action" / lock_name).read_bytes()).hexdigest()
     version = found.group(1) if found else "unknown"
     python = f"{sys.executable} {sys.version.split()[0]}"
     return f"wandb-pr {version} from {root}; python {python}; {lock_name} sha256:{digest}"
@@ -45,18 +46,17 @@ class _Builder(venv.EnvBuilder):
 
     executable = ""
 
-    def post_setup(self, context):  # type: ignore[no-untyped-def]
+    def post_setup(self, context: types.SimpleNamespace) -> None:
         self.executable = context.env_exe
 
 
 def _reusable(venv_dir: str, key: str) -> str:
     """The virtualenv's interpreter when the stamp matches ``key`` and it exists, else ''."""
     try:
-        with open(os.path.join(venv_dir, STAMP), encoding="utf-8") as handle:
-            lines = handle.read().splitlines()
+        lines = (Path(venv_dir) / STAMP).read_text(encoding="utf-8").splitlines()
     except OSError:
         return ""
-    if len(lines) == 2 and lines[0] == key and os.path.isfile(lines[1]):
+    if len(lines) == 2 and lines[0] == key and Path(lines[1]).is_file():
         return lines[1]
     return ""
 
@@ -66,18 +66,17 @@ def install(root: str, venv_dir: str, lock_name: str) -> str:
     builder = _Builder(clear=True, with_pip=True)
     builder.create(venv_dir)
     python = builder.executable
-    cache = os.path.join(os.environ.get("RUNNER_TOOL_CACHE") or venv_dir, "wandb-pr-pip-cache")
+    cache = str(Path(os.environ.get("RUNNER_TOOL_CACHE") or venv_dir) / "wandb-pr-pip-cache")
     pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     pip += ["--no-input", "--require-hashes", "--only-binary", ":all:", "--cache-dir", cache]
-    subprocess.run([*pip, "-r", os.path.join(root, "action", lock_name)], check=True)  # noqa: S603
-    purelib = subprocess.run(  # noqa: S603
+    subprocess.run([*pip, "-r", str(Path(root) / "action" / lock_name)], check=True)
+    purelib = subprocess.run(
         [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
         check=True,
         capture_output=True,
         text=True,
     ).stdout.strip()
-    with open(os.path.join(purelib, "wandb_pr_src.pth"), "w", encoding="utf-8") as handle:
-        handle.write(os.path.join(root, "src") + "\n")
+    (Path(purelib) / "wandb_pr_src.pth").write_text(f"{Path(root) / 'src'}\n", encoding="utf-8")
     return python
 
 
@@ -94,10 +93,9 @@ def main(argv: "list[str]") -> int:
     else:
         print(f"::group::Installing wandb-pr from {lock_name} (hashes required)", flush=True)
         python = install(root, venv_dir, lock_name)
-        with open(os.path.join(venv_dir, STAMP), "w", encoding="utf-8") as handle:
-            handle.write(f"{key}\n{python}\n")
+        (Path(venv_dir) / STAMP).write_text(f"{key}\n{python}\n", encoding="utf-8")
         print("::endgroup::")
-    with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as handle:
+    with Path(os.environ["GITHUB_OUTPUT"]).open("a", encoding="utf-8") as handle:
         handle.write(f"python={python}\n")
     return 0
 

@@ -88,7 +88,7 @@ def venv_packages(python: str) -> dict[str, str]:
 def test_install_from_the_lock_with_hashes_and_no_index(
     wandb_server: WandbTestServer, tmp_path: Path
 ) -> None:
-    """The install step installs exactly the lock's pins, runs the checkout's code, and is reused."""
+    """The install step installs exactly the lock's pins, runs the checkout's code, is reused."""
     wandb_server.add_run("acme", "detector", config={"github_sha": CANDIDATE}, summary={"acc": 1})
     inputs = {
         "project": "acme/detector",
@@ -115,7 +115,7 @@ def test_install_from_the_lock_with_hashes_and_no_index(
 
 
 def test_a_wheel_that_differs_from_the_lock_is_refused(tmp_path: Path) -> None:
-    """A tampered wheel (as from a poisoned cache or index) fails the install: hashes are required."""
+    """A tampered wheel (a poisoned cache or index) fails the install: hashes are required."""
     wheels = tmp_path / "wheels"
     shutil.copytree(WHEELS, wheels)
     target = next(wheels.glob("h11-*.whl"))

@@ -90,7 +90,7 @@ def warnings(result: ActionResult) -> list[str]:
 def test_pr_number_of_a_pull_request_with_another_head_gets_nothing(
     servers: tuple[WandbTestServer, GitHubTestServer], tmp_path: Path
 ) -> None:
-    """workflow_run with pr-number naming a PR whose head is not the run's: a warning, no comment."""
+    """workflow_run, pr-number naming a PR whose head is not the run's: a warning, no comment."""
     result = run(servers, tmp_path, "workflow_run", workflow_run(), pr_number="8")
     github = servers[1]
     assert not result.failed, result.step("run").stderr

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.actions_runner import ActionResult, run_composite_action
+from tests.actions_runner import ActionResult, ActionRunnerError, run_composite_action
 from tests.wandb_server import WandbTestServer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -253,3 +253,26 @@ def test_setup_without_python_says_what_to_add(tmp_path: Path) -> None:
     messages = [a.message for a in result.annotations if a.level == "error"]
     assert any("'python-that-does-not-exist' was not found on PATH" in m for m in messages)
     assert [(s.id, s.outcome) for s in result.steps] == [("setup", "failure"), ("run", "skipped")]
+
+
+def test_compat_fetches_python_when_the_runners_is_too_old(tmp_path: Path) -> None:
+    """With python3 older than 3.10 the compat action turns to its pinned actions/setup-python."""
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    bash = shutil.which("bash")
+    assert bash is not None
+    (fake_bin / "bash").symlink_to(bash)
+    old_python = fake_bin / "python3"
+    old_python.write_text("#!/bin/sh\nexit 1\n")  # fails the version check, like Python 3.8
+    old_python.chmod(0o755)
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    with pytest.raises(ActionRunnerError, match="actions/setup-python@0b93645e9fea7318ecaed2b3"):
+        run_composite_action(  # this runner runs no `uses:` step: reaching one proves the branch
+            REPO / "compat",
+            inputs={"WANDB_API_KEY": "x", "PROJECT_NAME": SEED_PROJECT},
+            env={"PATH": str(fake_bin)},
+            workspace=workspace,
+            runner_temp=tmp_path / "temp",
+            github={"sha": "f" * 40, "event_name": "push", "token": "ghs_unused"},
+        )

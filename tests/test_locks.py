@@ -86,8 +86,9 @@ def test_exceptiongroup_is_locked_for_python_3_10_only() -> None:
 def test_runs_dir_installs_the_same_versions_as_the_runtime_lock() -> None:
     """The [local] lock is a superset of the runtime lock with the same pins."""
     for python in PYTHONS:
-        runtime, local = applicable("requirements.lock", python), applicable(
-            "requirements-local.lock", python
+        runtime, local = (
+            applicable("requirements.lock", python),
+            applicable("requirements-local.lock", python),
         )
         assert runtime.items() <= local.items()
         assert "wandb" in local

@@ -72,7 +72,7 @@ def resolve_event(
     pr_input: str,
     trigger: str,
     publisher: GitHubPublisher | None,
-    warn: Callable[[str], None],
+    warn: Callable[[str], object],
 ) -> EventCommit | None:
     """Complete what the event leaves open; ``None`` when the event asks for no report.
 
@@ -114,7 +114,7 @@ def resolve_event(
 
 
 def _may_trigger(
-    publisher: GitHubPublisher, login: str | None, warn: Callable[[str], None]
+    publisher: GitHubPublisher, login: str | None, warn: Callable[[str], object]
 ) -> bool:
     """Whether the commenter has write (or admin) permission on the repository."""
     if not login:
@@ -135,14 +135,16 @@ def _may_trigger(
 
 
 def _bound_to_run(
-    publisher: GitHubPublisher, event: EventCommit, warn: Callable[[str], None]
+    publisher: GitHubPublisher, event: EventCommit, warn: Callable[[str], object]
 ) -> EventCommit:
     """The event with ``pr-number`` kept only if that pull request's head is the run's."""
     assert event.pr_number is not None
     try:
         pull = publisher.pull_request(event.pr_number)
     except GitHubResponseError as exc:  # 404: no such pull request
-        warn(f"pull request #{event.pr_number} was not found ({exc.message}); nothing is published.")
+        warn(
+            f"pull request #{event.pr_number} was not found ({exc.message}); nothing is published."
+        )
         return replace(event, pr_number=None)
     same_sha = bool(event.sha) and pull.head_sha.lower() == (event.sha or "").lower()
     same_repo = (
