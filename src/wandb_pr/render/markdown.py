@@ -178,12 +178,13 @@ class _Parts:
         )
 
     def _metric_table(self, layout: _Layout) -> str:
-        with_p = any(m.welch is not None for m in self.metrics)
+        with_p = any(m.test is not None for m in self.metrics)
         with_trend = layout.sparklines and bool(self.sparks)
         header = ["Status", "Metric", "Goal", "Baseline", "Candidate", "Δ", "Δ %"]
+        p_header = "p (Holm)"
         align = ["---", "---", "---", "--:", "--:", "--:", "--:"]
         if with_p:
-            header.append("p")
+            header.append(p_header)
             align.append("--:")
         if with_trend:
             header.append("Trend")
@@ -193,7 +194,7 @@ class _Parts:
         for metric in shown:
             cells = [
                 f"{fmt.status_mark(metric.status)} {fmt.status_label(metric)}",
-                escape_markdown(metric.name, max_length=100),
+                escape_markdown(fmt.metric_title(metric), max_length=120),
                 fmt.direction_label(metric),
                 fmt.format_side(metric.baseline),
                 fmt.format_side(metric.candidate),
@@ -217,17 +218,29 @@ class _Parts:
             "Δ = candidate mean - baseline mean; a side with several runs shows "
             "mean ± standard deviation (n = runs with a value)."
         ]
-        if any(m.welch is not None for m in self.metrics):
+        if any(m.test is not None for m in self.metrics):
             parts.append(
-                "p: Welch's t-test (two-sided, unequal variances), run where both sides have "
-                f"at least 2 runs; worse is a regression only if p < {comparison.alpha:g} and "
-                "beyond the tolerance (🟡 = worse, but within run-to-run noise; with a single "
-                "run on a side the tolerance alone decides)."
+                "p: Welch's t-test (two-sided, unequal variances) where both sides have at least "
+                "2 runs; with 1 run on a side, a prediction-interval t-test against the other "
+                "side's spread. p-values are Holm-Bonferroni adjusted over the "
+                f"{fmt.plural(comparison.tested, 'tested metric')} with a goal (family-wise "
+                f"error rate {comparison.alpha:g}); worse is a regression only if p < "
+                f"{comparison.alpha:g} and beyond the tolerance (🟡 = worse, but within "
+                "run-to-run noise)."
             )
-        elif any(m.status is not MetricStatus.MISSING for m in self.metrics):
+        elif any(m.no_noise_estimate for m in self.metrics):
             parts.append(
-                "No significance test: it needs at least 2 runs on each side, so any change "
-                "beyond the tolerance counts."
+                "No significance test: with one run per side there is no noise estimate, so any "
+                "change beyond the tolerance counts."
+            )
+        if any(m.provisional for m in self.metrics):
+            step = comparison.at_step
+            where = f" at step {step}" if step is not None else ""
+            of = f" of {comparison.baseline_steps}" if comparison.baseline_steps else ""
+            parts.append(
+                f"Provisional: candidates are still running; compared{where}{of} with the "
+                "baselines at the same step where their history has the metric. Never a "
+                "regression until they finish."
             )
         if any(m.direction_inferred for m in self.metrics):
             parts.append('Goal "inferred": guessed from the metric\'s name.')
@@ -259,18 +272,30 @@ class _Parts:
             if gaps:
                 notes.append(f"{escape_markdown(metric.name, max_length=60)}: {gaps}")
         if report.run_set.candidates or report.run_set.baselines:
-            if comparison.counts.baselines == 0:
+            if not comparison.counted_baselines:
                 how = escape_markdown(report.provenance.baseline_selection, max_length=300)
-                notes.append(f"No baseline runs were found{': ' + how if how else ''}.")
+                notes.append(f"No finished baseline runs were found{': ' + how if how else ''}.")
             skipped = [
                 r for r in (*report.run_set.candidates, *report.run_set.baselines)
                 if r.id not in self.counted
             ]  # fmt: skip
-            if skipped and comparison.verdict is not Verdict.NO_RUNS:
-                notes.append(
-                    f"{fmt.plural(len(skipped), 'run')} not counted (crashed, failed, killed, "
-                    "aborted, preempted or not started); they are listed under Runs."
+            if skipped:
+                states = ", ".join(
+                    f"{escape_markdown(r.name, max_length=40)} ({r.state.value})"
+                    for r in skipped[:10]
                 )
+                more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
+                notes.append(
+                    f"Not counted, because only finished runs are evidence: {states}{more}."
+                )
+        for unreadable in report.run_set.unreadable[:10]:
+            notes.append(
+                "Unreadable offline run "
+                f"{escape_markdown(unreadable.folder, max_length=200)}: "
+                f"{escape_markdown(unreadable.reason, max_length=200)}"
+            )
+        if len(report.run_set.unreadable) > 10:
+            notes.append(f"{len(report.run_set.unreadable) - 10} more unreadable runs.")
         warnings = report.run_set.warnings
         notes.extend(escape_markdown(w, max_length=300) for w in warnings[:10])
         if len(warnings) > 10:
@@ -335,10 +360,20 @@ def _mean_of(runs: int) -> str:
 
 
 def _gaps(metric: MetricComparison, names: dict[str, str]) -> str:
-    parts = []
+    parts = [
+        text
+        for text in (
+            fmt.diverged_text(metric.candidate, "candidate"),
+            fmt.diverged_text(metric.baseline, "baseline"),
+        )
+        if text
+    ]
+    if metric.suggestions:
+        hint = ", ".join(f"`{escape_markdown(s, max_length=60)}`" for s in metric.suggestions)
+        parts.append(f"logged by no run; did you mean {hint}?")
     for side, stats in (("candidate", metric.candidate), ("baseline", metric.baseline)):
-        total = stats.n + len(stats.missing) + len(stats.unusable)
-        for ids, what in ((stats.missing, "no value"), (stats.unusable, "not a finite number")):
+        total = stats.total
+        for ids, what in ((stats.missing, "no value"), (stats.unusable, "not a number")):
             if ids:
                 shown = ", ".join(escape_markdown(names.get(i, i), max_length=40) for i in ids[:3])
                 more = f" and {len(ids) - 3} more" if len(ids) > 3 else ""
