@@ -357,7 +357,12 @@ def _no_runs_headline(
     sha = report.provenance.sha
     where = f" for commit {sha_text(sha, escape=escape, code=code)}" if sha else ""
     counts = report.comparison.counts
+    if report.run_set.empty_source:
+        return escape(report.run_set.empty_source, max_length=300)
     if counts.total == 0:
+        unreadable = len(report.run_set.unreadable)
+        if unreadable:
+            return f"no runs found{where} ({plural(unreadable, 'unreadable offline run')})"
         return f"no runs found{where}"
     parts: Sequence[tuple[int, str]] = (
         (counts.crashed, "crashed or failed"),

@@ -329,6 +329,7 @@ class _Parts:
             lines.append(commit)
         for label, text in (
             ("Candidates", prov.candidate_selection),
+            ("Trained on", prov.trained_on),
             ("Baselines", prov.baseline_selection),
         ):
             if text:

@@ -225,6 +225,8 @@ def _provenance(report: Report) -> list[str]:
         lines.append(f"secondary:  {escape_terminal(prov.secondary_sha, max_length=64)}")
     if prov.candidate_selection:
         lines.append(f"candidates: {escape_terminal(prov.candidate_selection, max_length=500)}")
+    if prov.trained_on:
+        lines.append(f"trained on: {escape_terminal(prov.trained_on, max_length=300)}")
     if prov.baseline_selection:
         lines.append(f"baselines:  {escape_terminal(prov.baseline_selection, max_length=500)}")
     if prov.workflow_run_url:
