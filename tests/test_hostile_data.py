@@ -267,7 +267,8 @@ def test_odd_metric_names_and_values_are_compared_or_explained(
         ("hist", "—", "not a number on 1 of 2 candidate runs"),
     ):
         assert rows[name][4] == shown
-        assert f"{name}: " in doc.text and gap in doc.text
+        assert f"{name}: " in doc.text
+        assert gap in doc.text
         assert f"{name}: " + "no value on 1 of 2 candidate runs (c1)" in doc.text.replace(
             f"{gap}; ", ""
         )

@@ -13,12 +13,12 @@ from typing import Any
 
 __all__ = [
     "ArtifactUse",
-    "UnreadableRun",
     "HistoryPoint",
     "Run",
     "RunSet",
     "RunState",
     "StateCounts",
+    "UnreadableRun",
 ]
 
 HistoryPoint = tuple[float, float]

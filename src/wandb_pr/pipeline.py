@@ -192,7 +192,9 @@ def _trained_on(settings: Settings, run_set: RunSet) -> str:
     tally = {"head": 0, "merge": 0}
     for run in run_set.candidates:
         logged = run.config.get(settings.sha_key)
-        shas = [s.lower() for s in (logged if isinstance(logged, str) else "", run.commit or "") if s]
+        shas = [
+            s.lower() for s in (logged if isinstance(logged, str) else "", run.commit or "") if s
+        ]
         if any(s.startswith(merge.lower()) or merge.lower().startswith(s) for s in shas):
             tally["merge"] += 1
         else:

@@ -63,9 +63,12 @@ def test_a_line_ends_at_its_last_logged_step() -> None:
     running = make_run("c", history={"m": history([float(i) for i in range(15)], every=1)})
     done = make_run("b", history={"m": history([float(i) for i in range(30)], every=1)})
     data = curves("m", [running], [done], points=30)
-    assert data is not None and data.candidate is not None and data.baseline is not None
+    assert data is not None
+    assert data.candidate is not None
+    assert data.baseline is not None
     assert len(data.baseline) == len(data.steps) == 30
-    assert len(data.candidate) == 15 and data.candidate[-1] == 14.0
+    assert len(data.candidate) == 15
+    assert data.candidate[-1] == 14.0
     block = mermaid_chart("m", data)
     assert '  x-axis "step" [0, 1, 2,' in block
     check_xychart(block.removeprefix("```mermaid\n").removesuffix("```"), "#2563eb, #9ca3af")

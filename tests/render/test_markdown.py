@@ -53,7 +53,7 @@ def test_one_run_vs_one_baseline_exact_output() -> None:
         "\n"
         "Δ = candidate mean - baseline mean; a side with several runs shows mean ± standard "
         "deviation (n = runs with a value). No significance test: with one run per side there "
-        "is no noise estimate, so any change beyond the tolerance counts. Goal \"inferred\": "
+        'is no noise estimate, so any change beyond the tolerance counts. Goal "inferred": '
         "guessed from the metric's name. Tolerances: val\\_acc 0.005.\n"
         "\n"
         "<details><summary>Runs: 1 candidate, 1 baseline</summary>\n"
@@ -125,8 +125,11 @@ def test_seeds_vs_baselines_show_spread_significance_and_test_used() -> None:
         [0.391, 0.402, 0.398, 0.405, 0.395], [0.412, 0.425, 0.418], equal_var=False
     ).pvalue
     (m,) = [m for m in report.comparison.metrics if m.name == "val_loss"]
-    assert m.test is not None and m.test.p == pytest.approx(expected_p, rel=1e-9)
-    family = sorted(m.test.p for m in report.comparison.metrics if m.test and m.direction.value != "none")
+    assert m.test is not None
+    assert m.test.p == pytest.approx(expected_p, rel=1e-9)
+    family = sorted(
+        m.test.p for m in report.comparison.metrics if m.test and m.direction.value != "none"
+    )
     assert len(family) == 2  # val_loss, val_acc: epoch has no goal and is not in the family
     holm = [min(1.0, 2 * family[0]), min(1.0, max(2 * family[0], family[1]))]
     assert loss["p (Holm)"] == f"{holm[family.index(m.test.p)]:.3f}"

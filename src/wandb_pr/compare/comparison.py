@@ -72,9 +72,7 @@ logger = logging.getLogger(__name__)
 
 MAX_AUTO_METRICS = 20
 """At most this many metrics are chosen automatically when the user names none."""
-IN_PROGRESS = frozenset(
-    {RunState.RUNNING, RunState.PENDING, RunState.PREEMPTING, RunState.UNKNOWN}
-)
+IN_PROGRESS = frozenset({RunState.RUNNING, RunState.PENDING, RunState.PREEMPTING, RunState.UNKNOWN})
 """States of runs that may still finish: they make the verdict ``pending``."""
 
 

@@ -63,8 +63,8 @@ def commit_mismatches(runs: Iterable[Run], sha_key: str) -> tuple[tuple[str, str
             found.append(
                 (
                     run.id,
-                    f"Run {run.name} ({run.id}) logged {sha_key} {logged[:12]} but W&B recorded git "
-                    f"commit {run.commit[:12]}: its numbers may come from other code than its "
+                    f"Run {run.name} ({run.id}) logged {sha_key} {logged[:12]} but W&B recorded "
+                    f"git commit {run.commit[:12]}: its numbers may come from other code than its "
                     "config says.",
                 )
             )

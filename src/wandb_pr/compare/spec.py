@@ -86,7 +86,19 @@ _DIRECTIONS = {
     "max": Direction.HIGHER,
     "higher": Direction.HIGHER,
 }
-_DIRECTION_LIKE = ("min", "max", "low", "high", "less", "more", "small", "big", "large", "up", "down")
+_DIRECTION_LIKE = (
+    "min",
+    "max",
+    "low",
+    "high",
+    "less",
+    "more",
+    "small",
+    "big",
+    "large",
+    "up",
+    "down",
+)
 _SYNTAX = "NAME[:min|max|lower|higher][:TOL[%]], e.g. val_loss:min:2% or val_acc:max:0.005"
 
 

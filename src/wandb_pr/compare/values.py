@@ -62,7 +62,7 @@ class Reading:
     value: float | None = None
     """The number (NaN or infinite for ``NON_FINITE``); ``None`` otherwise."""
     source: str = "summary"
-    """Where it came from: ``summary``, ``summary min``, ``history last``, ``history at step 14``."""
+    """Where it came from: ``summary``, ``summary min``, ``history last``, ``history at step 4``."""
 
 
 def read_metric(

@@ -169,7 +169,7 @@ def status_mark(status: MetricStatus) -> str:
 
 
 def status_label(metric: MetricComparison) -> str:
-    """The status in words, with what qualifies it (within noise, provisional, no noise estimate)."""
+    """The status in words, and what qualifies it (within noise, provisional, no noise estimate)."""
     words = _status_words(metric)
     if metric.provisional and metric.status in (MetricStatus.BETTER, MetricStatus.WORSE):
         return f"{words.replace(' (within noise)', '')} (provisional)"
@@ -257,10 +257,10 @@ def headline(report: Report, *, escape: Callable[..., str], code: Callable[[str]
     elif verdict is Verdict.NO_BASELINE:
         return _no_baseline_headline(report, escape=escape) + _allowed(comparison)
     elif verdict is Verdict.MISSING_METRIC:
-        return _missing_headline(comparison, escape=escape, code=code) + _allowed(comparison)
+        return _missing_headline(comparison, escape=escape) + _allowed(comparison)
     elif verdict is Verdict.DIVERGED:
         diverged = [
-            f"{code(escape(m.name, max_length=60))}: {diverged_text(m.candidate, 'candidate')}"
+            f"{escape(m.name, max_length=60)}: {diverged_text(m.candidate, 'candidate')}"
             for m in comparison.metrics
             if m.status is MetricStatus.DIVERGED
         ]
@@ -322,9 +322,7 @@ def _no_baseline_headline(report: Report, *, escape: Callable[..., str]) -> str:
     )
 
 
-def _missing_headline(
-    comparison: Comparison, *, escape: Callable[..., str], code: Callable[[str], str]
-) -> str:
+def _missing_headline(comparison: Comparison, *, escape: Callable[..., str]) -> str:
     if not comparison.metrics:
         return (
             "nothing compared: the candidate runs have no numeric metrics; name metrics with "
@@ -332,10 +330,12 @@ def _missing_headline(
         )
     parts = []
     for m in comparison.missing[:3]:
-        name = code(escape(m.name, max_length=60))
+        name = escape(m.name, max_length=60)
         if m.status is MetricStatus.NOT_FOUND:
-            hint = ", ".join(code(escape(s, max_length=60)) for s in m.suggestions)
-            parts.append(f"{name} is logged by no run" + (f" (did you mean {hint}?)" if hint else ""))
+            hint = ", ".join(escape(s, max_length=60) for s in m.suggestions)
+            parts.append(
+                f"{name} is logged by no run" + (f" (did you mean {hint}?)" if hint else "")
+            )
         else:
             sides = [
                 side

@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from wandb_pr.compare import MetricComparison, MetricStatus, Verdict
+from wandb_pr.compare import MetricComparison, Verdict
 from wandb_pr.render import _format as fmt
 from wandb_pr.render._runs import RunTables, run_tables
 from wandb_pr.render.charts import (
@@ -238,7 +238,7 @@ class _Parts:
             where = f" at step {step}" if step is not None else ""
             of = f" of {comparison.baseline_steps}" if comparison.baseline_steps else ""
             parts.append(
-                f"Provisional: candidates are still running; compared{where}{of} with the "
+                f"Provisional: candidates are not finished; compared{where}{of} with the "
                 "baselines at the same step where their history has the metric. Never a "
                 "regression until they finish."
             )
@@ -370,7 +370,7 @@ def _gaps(metric: MetricComparison, names: dict[str, str]) -> str:
         if text
     ]
     if metric.suggestions:
-        hint = ", ".join(f"`{escape_markdown(s, max_length=60)}`" for s in metric.suggestions)
+        hint = ", ".join(escape_markdown(s, max_length=60) for s in metric.suggestions)
         parts.append(f"logged by no run; did you mean {hint}?")
     for side, stats in (("candidate", metric.candidate), ("baseline", metric.baseline)):
         total = stats.total

@@ -101,7 +101,9 @@ def read_offline_dir(directory: Path, *, warn: Warn) -> OfflineRuns:
             runs.append(builder.build(warn))
         else:
             folder = sorted(sessions)[-1][1]
-            unreadable.append(UnreadableRun(str(folder.parent), _unreadable_reason(folder, problems)))
+            unreadable.append(
+                UnreadableRun(str(folder.parent), _unreadable_reason(folder, problems))
+            )
     ordered = sorted(runs, key=lambda run: (run.created_at or "", run.id))
     return OfflineRuns(tuple(ordered), tuple(sorted(unreadable, key=lambda u: u.folder)))
 
