@@ -208,7 +208,8 @@ def test_running_runs_make_the_report_pending() -> None:
     text, doc = _render(reports.running())
     _assert_well_formed(doc)
     assert text.splitlines()[0] == (
-        "### ⏳ wandb-pr: 2 candidate runs are still running, results are provisional"
+        "### ⏳ wandb-pr: 2 candidate runs are still running, results are provisional; --wait "
+        "(Action: wait) waits for them, --allow-missing accepts this"
     )
     assert "(1 finished, 2 running)" in doc.text
     assert [row[1] for row in doc.tables[1].rows] == ["finished", "running", "running"]

@@ -48,6 +48,7 @@ from wandb_pr.compare.metric import (
 )
 from wandb_pr.compare.provenance import DataVersion, data_versions
 from wandb_pr.compare.spec import MetricSpec
+from wandb_pr.compare.states import IN_PROGRESS, counts_toward_stats
 from wandb_pr.compare.stats import holm_adjust
 from wandb_pr.compare.values import Kind, current_step, metric_names, read_metric
 from wandb_pr.errors import InputError
@@ -72,8 +73,6 @@ logger = logging.getLogger(__name__)
 
 MAX_AUTO_METRICS = 20
 """At most this many metrics are chosen automatically when the user names none."""
-IN_PROGRESS = frozenset({RunState.RUNNING, RunState.PENDING, RunState.PREEMPTING, RunState.UNKNOWN})
-"""States of runs that may still finish: they make the verdict ``pending``."""
 
 
 class Verdict(str, enum.Enum):
@@ -186,27 +185,6 @@ class Comparison:
     def tested(self) -> int:
         """How many metrics entered the Holm correction."""
         return sum(1 for m in self.metrics if m.test and m.direction is not Direction.NONE)
-
-
-def counts_toward_stats(state: RunState) -> bool:
-    """Whether a run in this state is evidence: only finished runs are."""
-    match state:
-        case RunState.FINISHED:
-            return True
-        case (
-            RunState.RUNNING
-            | RunState.PENDING
-            | RunState.PREEMPTING
-            | RunState.UNKNOWN
-            | RunState.CRASHED
-            | RunState.FAILED
-            | RunState.KILLED
-            | RunState.ABORTED
-            | RunState.PREEMPTED
-        ):
-            return False
-        case _:
-            raise unhandled(state)
 
 
 def metric_value(run: Run, name: str) -> float | None:

@@ -251,6 +251,8 @@ def headline(report: Report, *, escape: Callable[..., str], code: Callable[[str]
             if comparison.baseline_steps:
                 words += f" of {comparison.baseline_steps}"
             words += ")"
+        if not comparison.allow_missing:
+            words += "; --wait (Action: wait) waits for them, --allow-missing accepts this"
         return words + _allowed(comparison)
     elif verdict is Verdict.NO_RUNS:
         return _no_runs_headline(report, escape=escape, code=code) + _allowed(comparison)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 
 from wandb_pr.compare import MetricComparison, Verdict
 from wandb_pr.render import _format as fmt
+from wandb_pr.render._notes import markdown_notes
 from wandb_pr.render._runs import RunTables, run_tables
 from wandb_pr.render.charts import (
     BASELINE_COLOUR,
@@ -263,44 +264,7 @@ class _Parts:
         return " ".join(parts)
 
     def _notes(self) -> str:
-        report = self.report
-        comparison = report.comparison
-        names = {r.id: r.name for r in (*report.run_set.candidates, *report.run_set.baselines)}
-        notes: list[str] = []
-        for metric in self.metrics:
-            gaps = _gaps(metric, names)
-            if gaps:
-                notes.append(f"{escape_markdown(metric.name, max_length=60)}: {gaps}")
-        if report.run_set.candidates or report.run_set.baselines:
-            if not comparison.counted_baselines:
-                how = escape_markdown(report.provenance.baseline_selection, max_length=300)
-                notes.append(f"No finished baseline runs were found{': ' + how if how else ''}.")
-            skipped = [
-                r for r in (*report.run_set.candidates, *report.run_set.baselines)
-                if r.id not in self.counted
-            ]  # fmt: skip
-            if skipped:
-                states = ", ".join(
-                    f"{escape_markdown(r.name, max_length=40)} ({r.state.value})"
-                    for r in skipped[:10]
-                )
-                more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
-                notes.append(
-                    f"Not counted, because only finished runs are evidence: {states}{more}."
-                )
-        for unreadable in report.run_set.unreadable[:10]:
-            notes.append(
-                "Unreadable offline run "
-                f"{escape_markdown(unreadable.folder, max_length=200)}: "
-                f"{escape_markdown(unreadable.reason, max_length=200)}"
-            )
-        if len(report.run_set.unreadable) > 10:
-            notes.append(f"{len(report.run_set.unreadable) - 10} more unreadable runs.")
-        warnings = report.run_set.warnings
-        notes.extend(escape_markdown(w, max_length=300) for w in warnings[:10])
-        if len(warnings) > 10:
-            notes.append(f"{fmt.plural(len(warnings) - 10, 'more warning')} not shown.")
-        return "\n".join(f"- {note}" for note in notes)
+        return markdown_notes(self.report, self.metrics, self.counted)
 
     def _alerts(self) -> str:
         """Alerts, and data versions that differ between the sides, as a quoted block."""
@@ -358,28 +322,6 @@ def _chart(metric: MetricComparison, data: Curves) -> str:
 
 def _mean_of(runs: int) -> str:
     return "1 run" if runs == 1 else f"mean of {runs} runs"
-
-
-def _gaps(metric: MetricComparison, names: dict[str, str]) -> str:
-    parts = [
-        text
-        for text in (
-            fmt.diverged_text(metric.candidate, "candidate"),
-            fmt.diverged_text(metric.baseline, "baseline"),
-        )
-        if text
-    ]
-    if metric.suggestions:
-        hint = ", ".join(escape_markdown(s, max_length=60) for s in metric.suggestions)
-        parts.append(f"logged by no run; did you mean {hint}?")
-    for side, stats in (("candidate", metric.candidate), ("baseline", metric.baseline)):
-        total = stats.total
-        for ids, what in ((stats.missing, "no value"), (stats.unusable, "not a number")):
-            if ids:
-                shown = ", ".join(escape_markdown(names.get(i, i), max_length=40) for i in ids[:3])
-                more = f" and {len(ids) - 3} more" if len(ids) > 3 else ""
-                parts.append(f"{what} on {len(ids)} of {total} {side} runs ({shown}{more})")
-    return "; ".join(parts)
 
 
 def _project_link(report: Report) -> str:
