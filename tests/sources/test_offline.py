@@ -376,3 +376,27 @@ def test_an_empty_runs_dir_says_so(tmp_path: Path) -> None:
     code, out, _ = _report(tmp_path, "--sha", "0" * 40, "--format", "markdown")
     assert code == 9
     assert out.splitlines()[0] == f"### ⚠️ wandb-pr: no offline runs under {escape_path(tmp_path)}"
+
+
+@pytest.mark.slow
+def test_merge_commit_and_killed_runs_offline(generated: Generated, tmp_path: Path) -> None:
+    """Runs wandb recorded at the merge commit are candidates; a killed run keeps it pending."""
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 1, "head": {"sha": "a" * 40}}}))
+    pr = {
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_SHA": generated.commit,
+    }
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["report", "--runs-dir", str(generated.wandb_dir), "--format", "json"]
+    assert main([*argv, "--fail-on-regression"], environ=pr, stdout=out, stderr=err) == 10
+    document = json.loads(out.getvalue())
+    found = {run["id"] for run in document["candidates"]}
+    assert {"full1", "killed1"} <= found  # by the commit wandb recorded: the merge commit
+    assert document["comparison"]["verdict"] == "pending"  # killed1 never wrote its exit
+    codes = {(n["code"], n.get("run")) for n in document["notices"]}
+    assert ("state-running", "killed1") in codes
+    out = io.StringIO()
+    main([*argv[:-2], "--format", "markdown"], environ=pr, stdout=out, stderr=io.StringIO())
+    assert f"- Trained on: GitHub's merge commit {generated.commit[:7]} (" in out.getvalue()

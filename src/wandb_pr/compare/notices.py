@@ -69,8 +69,14 @@ def evidence_notices(comparison: Comparison, run_set: RunSet) -> tuple[Notice, .
         if m.source:
             found.append(Notice("value-source", f"{m.name}: values from {m.source}", metric=m.name))
         if m.provisional:
+            final = comparison.at_step is not None and "summary" in m.baseline.sources
             found.append(
-                Notice("provisional", f"{m.name}: provisional, candidates still run", metric=m.name)
+                Notice(
+                    "provisional",
+                    f"{m.name}: provisional, candidates still run"
+                    + ("; the baselines' final values are used (no history)" if final else ""),
+                    metric=m.name,
+                )
             )
         if m.no_noise_estimate:
             found.append(

@@ -23,7 +23,7 @@ def markdown_notes(
     names = {r.id: r.name for r in (*report.run_set.candidates, *report.run_set.baselines)}
     notes: list[str] = []
     for metric in metrics:
-        gaps = _gaps(metric, names)
+        gaps = _gaps(metric, names, at_step=comparison.at_step)
         if gaps:
             notes.append(f"{escape_markdown(metric.name, max_length=60)}: {gaps}")
     if report.run_set.candidates or report.run_set.baselines:
@@ -55,7 +55,7 @@ def markdown_notes(
     return "\n".join(f"- {note}" for note in notes)
 
 
-def _gaps(metric: MetricComparison, names: dict[str, str]) -> str:
+def _gaps(metric: MetricComparison, names: dict[str, str], *, at_step: int | None) -> str:
     parts = [
         text
         for text in (
@@ -64,6 +64,8 @@ def _gaps(metric: MetricComparison, names: dict[str, str]) -> str:
         )
         if text
     ]
+    if at_step is not None and metric.provisional and "summary" in metric.baseline.sources:
+        parts.append("the baselines have no history of it, so their final values are used")
     if metric.suggestions:
         hint = ", ".join(escape_markdown(s, max_length=60) for s in metric.suggestions)
         parts.append(f"logged by no run; did you mean {hint}?")
