@@ -315,8 +315,8 @@ def _no_baseline_headline(report: Report, *, escape: Callable[..., str]) -> str:
     if not searched:
         return (
             "no baseline to compare with: none was asked for; give --baseline-tag, "
-            "--baseline-run-id or --base-commit (Action: baseline-tags, baseline-run-ids, "
-            "base-commit), or --allow-missing to accept a report without one"
+            "--baseline-run-id or --base-commit (Action: baseline-tags, baseline-run-ids or "
+            "baseline: base-commit), or --allow-missing to accept a report without one"
         )
     return (
         f"no baseline runs found ({escape(searched, max_length=200)}); check the baseline "
