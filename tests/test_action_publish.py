@@ -287,3 +287,31 @@ def test_different_data_fails_the_gate_with_its_reason(
         "(holdout)" in out
     )
     assert outputs(runner)["verdict"] == "different-data"
+
+
+@pytest.mark.parametrize(
+    ("allow", "code", "conclusion"), [("false", 8, "failure"), ("true", 0, "neutral")]
+)
+def test_no_baseline_fails_the_gate_unless_allowed(
+    runner: dict[str, str],
+    tmp_path: Path,
+    github_server: GitHubTestServer,
+    allow: str,
+    code: int,
+    conclusion: str,
+) -> None:
+    """No baseline found: exit 8 and a failed check; allow-missing: exit 0 and neutral."""
+    env = {
+        **runner,
+        "INPUT_BASELINE_TAGS": "no-such-tag",
+        "INPUT_CHECK": "true",
+        "INPUT_FAIL_ON_REGRESSION": "true",
+        "INPUT_ALLOW_MISSING": allow,
+    }
+    got, out, _ = run_action(env, tmp_path, "pull_request", PR_EVENT)
+    assert got == code
+    assert ("::error title=wandb-pr::⚠️ wandb-pr: no baseline runs found" in out) == (code != 0)
+    check = github_server.check_runs("octo", "app")[0]
+    assert check["conclusion"] == conclusion
+    assert check["output"]["title"].startswith("⚠️ wandb-pr: no baseline runs found")
+    assert outputs(runner)["verdict"] == "no-baseline"

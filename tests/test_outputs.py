@@ -105,7 +105,7 @@ def test_seed_csv_columns_and_cells() -> None:
         "s1",
         "n",
         "0.9",
-        "",
+        "NaN",  # logged NaN; an empty cell means "not logged"
         "0.1",
         "candidate",
     ]

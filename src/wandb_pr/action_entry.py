@@ -28,6 +28,7 @@ from wandb_pr.action_inputs import (
 )
 from wandb_pr.cli import git_first_parents
 from wandb_pr.commands import load_event, open_offline_source, open_wandb_source, workflow_run_url
+from wandb_pr.compare import Verdict
 from wandb_pr.errors import InputError, PublishError
 from wandb_pr.events import EventCommit, event_commit
 from wandb_pr.models import StateCounts
@@ -35,6 +36,7 @@ from wandb_pr.pipeline import Context, Destinations, Outcome, Waiting, produce, 
 from wandb_pr.publish.github import GitHubPublisher
 from wandb_pr.publish.outputs import single_line, write_outputs
 from wandb_pr.publish.to_github import Target, publish
+from wandb_pr.render.markdown import plain_headline
 from wandb_pr.settings import (
     Settings,
     parse_duration,
@@ -48,7 +50,7 @@ log = logging.getLogger(__name__)
 
 def run_action(*, env: Mapping[str, str], compat: bool, stdout: TextIO, stderr: TextIO) -> int:
     """Run the Action: fetch, write files and outputs, then publish; return the exit code."""
-    from wandb_pr.cli import EXIT_OK, EXIT_PUBLISH, EXIT_REGRESSION
+    from wandb_pr.cli import EXIT_OK, EXIT_PUBLISH, gate_exit_code
 
     inputs = Inputs(env, compat)
     env = with_wandb_inputs(env, inputs)
@@ -101,9 +103,11 @@ def run_action(*, env: Mapping[str, str], compat: bool, stdout: TextIO, stderr: 
         outcome = write_files(outcome, settings, destinations, outputs=outputs)
         _log_outcome(outcome, stdout, compat=compat)
         code = EXIT_OK
-        if not compat and outcome.regressed and flag(inputs, "fail-on-regression"):
+        if not compat and outcome.gate_failed and flag(inputs, "fail-on-regression"):
             stdout.write(f"::error title=wandb-pr::{_escape_command(_gate_failure(outcome))}\n")
-            code = EXIT_REGRESSION
+            code = gate_exit_code(
+                outcome.report.comparison.verdict, allow_missing=settings.allow_missing
+            )
         if publisher is not None and options is not None:
             target = Target(_commit_under_review(settings, event), event.pr_number, event_name)
             try:
@@ -186,10 +190,12 @@ def _earlier_commits(
 def _gate_failure(outcome: Outcome) -> str:
     """Why the gate failed, for the error annotation."""
     comparison = outcome.report.comparison
-    if comparison.regressions:
+    if comparison.verdict is Verdict.DIFFERENT_DATA:
+        names = ", ".join(version.name for version in comparison.different_data)
+        return f"Candidates and baselines were evaluated on different data ({names})"
+    if comparison.verdict is Verdict.REGRESSION:
         return "Regression in " + ", ".join(comparison.regressions)
-    names = ", ".join(version.name for version in comparison.different_data)
-    return f"Candidates and baselines were evaluated on different data ({names})"
+    return plain_headline(outcome.report)
 
 
 def _commit_under_review(settings: Settings, event: EventCommit) -> str | None:
