@@ -17,7 +17,7 @@ from tests.wandb_server import WandbTestServer
 REPO = Path(__file__).resolve().parents[1]
 HEAD = "1234567890abcdef1234567890abcdef12345678"
 OTHER = "abcdef1234567890abcdef1234567890abcdef12"
-INJECT = "val_loss\n::error title=x::y\r::add-mask::x\u2028::warning::z"
+INJECT = "val_loss\n::error title=x::y\r::add-mask::x\u2028::warning::z_loss"
 
 
 @pytest.fixture
@@ -162,7 +162,7 @@ def test_a_run_data_key_with_line_breaks_adds_no_output_and_no_command(
     step = result.step("run")
     assert step.exit_code == 1
     assert result.outputs["verdict"] == "regression"
-    escaped = "val_loss\\n::error title=x::y\\r::add-mask::x\\u2028::warning::z"
+    escaped = "val_loss\\n::error title=x::y\\r::add-mask::x\\u2028::warning::z_loss"
     assert result.outputs["regressions"] == escaped
     assert set(step.outputs) == {
         "verdict", "regressions", "complete", "single-run", "num-finished", "num-running",
@@ -172,7 +172,7 @@ def test_a_run_data_key_with_line_breaks_adds_no_output_and_no_command(
     assert len(result.masked) == 2  # the W&B key and the token, nothing from run data
     # %0A/%0D-escaped in the command, the annotation's own text shows the breaks: one message.
     assert [a.message for a in result.annotations if a.level == "error"] == [
-        "Regression in val_loss\n::error title=x::y\r::add-mask::x\\u2028::warning::z",
+        "Regression in val_loss\n::error title=x::y\r::add-mask::x\\u2028::warning::z_loss",
         "Process completed with exit code 1.",
     ]
     for line in (step.stdout + step.stderr).splitlines():

@@ -386,7 +386,7 @@ def test_metric_names_cannot_inject_workflow_commands_or_outputs(
     assert "acc%0A::set-output name=verdict::pass%0A::add-mask::x" in error
     values = parse_github_output(Path(env["GITHUB_OUTPUT"]).read_text())
     assert values["verdict"] == "regression"
-    assert values["regressions"] == "acc\\n::set-output name=verdict::pass\\n::add-mask::x"
+    assert values["regressions"] == "acc\\n::set-output name=verdict::pass\\n::add-mask::x\\nacc"
     assert Path(env["GITHUB_OUTPUT"]).read_text().count("\n") == len(values)
     assert set(values) == {
         "verdict", "regressions", "complete", "single-run", "num-finished", "num-running",
