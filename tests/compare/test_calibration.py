@@ -54,7 +54,7 @@ def slack(reports: int) -> float:
 def test_twenty_metrics_without_a_difference_rarely_regress() -> None:
     """400 no-difference projects, 20 metrics, 5 vs 5 runs: at most ~5% regression verdicts."""
     share = regression_share(seed=11, reports=400, cands=5, bases=5, metrics=20, shift=0.0)
-    assert share <= ALPHA + slack(400)  # measured: 1.75% (two-sided tests, worse side only)
+    assert share <= ALPHA + slack(400)  # measured: 3.0% (one-sided tests)
 
 
 def test_without_correction_the_same_projects_would_regress_often() -> None:
@@ -73,16 +73,16 @@ def test_without_correction_the_same_projects_would_regress_often() -> None:
 def test_one_run_against_five_without_a_difference_rarely_regresses() -> None:
     """1 candidate vs 5 baselines (prediction test), 20 metrics: at most ~5% regressions."""
     share = regression_share(seed=12, reports=200, cands=1, bases=5, metrics=20, shift=0.0)
-    assert share <= ALPHA + slack(200)  # measured: 2.5%
+    assert share <= ALPHA + slack(200)  # measured: 4.5%
 
 
 def test_a_truly_worse_metric_among_twenty_is_found() -> None:
-    """One metric 4 SD worse among 20, 5 runs a side: found in most projects (measured 87.5%)."""
+    """One metric 4 SD worse among 20, 5 runs a side: found in most projects (measured 95%)."""
     share = regression_share(seed=13, reports=200, cands=5, bases=5, metrics=20, shift=4.0)
-    assert share >= 0.75
+    assert share >= 0.85
 
 
 def test_three_runs_a_side_find_a_clear_regression() -> None:
-    """One of 3 metrics 5 SD worse, 3 runs a side: found in most projects (measured 75.5%)."""
+    """One of 3 metrics 5 SD worse, 3 runs a side: found in most projects (measured 92%)."""
     share = regression_share(seed=14, reports=200, cands=3, bases=3, metrics=3, shift=5.0)
-    assert share >= 0.6
+    assert share >= 0.8

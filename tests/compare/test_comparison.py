@@ -270,9 +270,11 @@ def test_swapping_sides_negates_the_delta(cands: list[float], bases: list[float]
 
 @given(_value_lists, st.sampled_from(["val_loss", "val_acc", "epoch"]))
 def test_identical_sides_are_unchanged(values: list[float], name: str) -> None:
-    """Property: the same values on both sides give delta 0, p = 1 and no judgement of change."""
+    """Property: the same values on both sides give delta 0, no evidence either way (two-sided
+    p = 1, so one-sided 0.5) and no judgement of change."""
     (m,) = _one_metric(values, list(reversed(values)), name).metrics
     assert m.delta == 0
     assert m.status in (MetricStatus.UNCHANGED, MetricStatus.NO_DIRECTION)
     if m.test is not None:
-        assert m.test.p == 1.0
+        assert m.test.p == (1.0 if m.direction is Direction.NONE else 0.5)
+        assert m.significant is False

@@ -45,7 +45,7 @@ def test_seeds_vs_baselines_show_p_values_and_the_test() -> None:
     text = render_terminal(reports.seeds_vs_baselines(), color=False)
     assert "val_loss  lower (inferred)  0.4183 ± 0.0065 (n=3)  0.3982 ± 0.0055 (n=5)" in text
     assert re.search(r"0\.0\d\d  better", text)
-    assert "p: Welch's t-test (two-sided; a prediction-interval t-test" in text
+    assert "p: one-sided Welch's t-test (a prediction-interval t-test" in text
     assert "Holm-adjusted over 2 metrics" in text
 
 

@@ -42,6 +42,8 @@ from wandb_pr.compare.metric import (
     SideStats,
     Significance,
     is_diverged,
+    one_sided_p,
+    points_worse,
     run_test,
     side_stats,
     suggest,
@@ -318,7 +320,8 @@ def _measure(
         result = run_test(cand, base)
         if result is not None:
             name = "welch" if cand.n >= 2 and base.n >= 2 else "prediction"
-            test = Significance(name, result.t, result.df, result.p, result.p)
+            p = one_sided_p(result.p, direction)
+            test = Significance(name, result.t, result.df, p, p)
     suggestions = () if spec.name in known else suggest(spec.name, known)
     return MetricComparison(
         name=spec.name,
@@ -341,10 +344,17 @@ def _judge(
 ) -> list[MetricComparison]:
     """Correct the p-values of the metrics with a direction (Holm), then set every status."""
     family = [i for i, m in enumerate(metrics) if m.test and m.direction is not Direction.NONE]
-    adjusted = holm_adjust([_p(metrics[i]) for i in family])
-    for i, p in zip(family, adjusted, strict=True):
+    worse = [_worse(metrics[i]) for i in family]
+    # One Holm family per claim: "worse" (a regression) and "better"; a metric's p in the
+    # family it does not point to is the other tail, 1 - p.
+    adjusted_worse = holm_adjust([_p(metrics[i], w) for i, w in zip(family, worse, strict=True)])
+    adjusted_better = holm_adjust(
+        [_p(metrics[i], not w) for i, w in zip(family, worse, strict=True)]
+    )
+    for k, i in enumerate(family):
         test = metrics[i].test
         assert test is not None
+        p = adjusted_worse[k] if worse[k] else adjusted_better[k]
         metrics[i] = replace(metrics[i], test=replace(test, p_adjusted=p))
     judged = []
     for m in metrics:
@@ -354,9 +364,16 @@ def _judge(
     return judged
 
 
-def _p(metric: MetricComparison) -> float:
+def _worse(metric: MetricComparison) -> bool:
+    """Whether the metric's change points the bad way."""
+    return metric.delta is not None and points_worse(metric.delta, metric.direction)
+
+
+def _p(metric: MetricComparison, pointing: bool) -> float:
+    """The metric's one-sided p for a claim: its own when the change points that way, else the
+    other tail."""
     assert metric.test is not None
-    return metric.test.p
+    return metric.test.p if pointing else 1 - metric.test.p
 
 
 def _status(m: MetricComparison, *, provisional: bool) -> MetricStatus:

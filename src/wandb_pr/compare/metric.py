@@ -9,9 +9,10 @@ Per metric, with ``delta = candidate mean - baseline mean`` over the finite valu
 - ``no-direction``: the direction is unknown, so the delta is shown without a judgement;
 - ``unchanged``: ``|delta|`` is within the tolerance (``<=``);
 - ``better``: improved beyond the tolerance;
-- ``regression``: worse beyond the tolerance and the test, corrected for the number of metrics
-  (Holm), rejects "same mean" at level ``alpha``; with one run on each side there is no noise
-  estimate, and the tolerance alone decides (the report says so);
+- ``regression``: worse beyond the tolerance and the one-sided test ("the candidates are
+  worse"), corrected for the number of metrics (Holm), rejects at level ``alpha``; with one
+  run on each side there is no noise estimate, and the tolerance alone decides (the report
+  says so);
 - ``worse``: worse beyond the tolerance, but within run-to-run noise (not significant), or
   provisional (candidates still running).
 
@@ -37,6 +38,8 @@ __all__ = [
     "SideStats",
     "Significance",
     "is_diverged",
+    "one_sided_p",
+    "points_worse",
     "run_test",
     "side_stats",
     "suggest",
@@ -102,9 +105,12 @@ class Significance:
     df: float | None
     """Degrees of freedom; ``None`` when no side varies."""
     p: float
-    """Two-sided p-value of this metric alone."""
+    """p-value of this metric alone: for a metric with a direction, one-sided in the direction
+    the change points ("worse" or "better"); two-sided for a metric without one."""
     p_adjusted: float
-    """Holm-adjusted p-value over the report's tested metrics with a direction."""
+    """Holm-adjusted p-value over the report's tested metrics with a direction, for the claim
+    the change points to: "worse" claims and "better" claims are two families, each held to
+    ``alpha``, so a clear improvement never lowers the bar for calling a regression."""
 
 
 def side_stats(
@@ -160,6 +166,17 @@ def run_test(candidate: SideStats, baseline: SideStats) -> WelchResult | None:
         t = None if result.t is None else -result.t  # candidates minus baselines
         return WelchResult(t=t, df=result.df, p=result.p)
     return None
+
+
+def points_worse(delta: float, direction: Direction) -> bool:
+    """Whether a change points the bad way for a metric with a direction."""
+    return delta > 0 if direction is Direction.LOWER else delta < 0
+
+
+def one_sided_p(two_sided_p: float, direction: Direction) -> float:
+    """The one-sided p-value in the direction the change points, from a symmetric test's
+    two-sided one: half of it. Without a direction there is no side to take."""
+    return two_sided_p if direction is Direction.NONE else two_sided_p / 2
 
 
 def suggest(name: str, known: Collection[str]) -> tuple[str, ...]:

@@ -221,9 +221,10 @@ class _Parts:
         ]
         if any(m.test is not None for m in self.metrics):
             parts.append(
-                "p: Welch's t-test (two-sided, unequal variances) where both sides have at least "
-                "2 runs; with 1 run on a side, a prediction-interval t-test against the other "
-                "side's spread. p-values are Holm-Bonferroni adjusted over the "
+                "p: Welch's t-test (unequal variances) where both sides have at least 2 runs; "
+                "with 1 run on a side, a prediction-interval t-test against the other side's "
+                "spread; one-sided, in the direction of the change. p-values are "
+                "Holm-Bonferroni adjusted over the "
                 f"{fmt.plural(comparison.tested, 'tested metric')} with a goal (family-wise "
                 f"error rate {comparison.alpha:g}); worse is a regression only if p < "
                 f"{comparison.alpha:g} and beyond the tolerance (🟡 = worse, but within "

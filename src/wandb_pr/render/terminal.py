@@ -48,7 +48,7 @@ def render_terminal(report: Report, *, color: bool) -> str:
         if any(m.test is not None for m in comparison.metrics):
             lines.append("")
             lines.append(
-                "p: Welch's t-test (two-sided; a prediction-interval t-test with one run on a "
+                "p: one-sided Welch's t-test (a prediction-interval t-test with one run on a "
                 f"side), Holm-adjusted over {fmt.plural(comparison.tested, 'metric')}; worse is a "
                 f"regression only if p < {comparison.alpha:g} and beyond the tolerance."
             )
