@@ -52,6 +52,12 @@ class RunState(str, enum.Enum):
                 pass
         return cls.UNKNOWN
 
+    @property
+    def may_finish(self) -> bool:
+        """Whether a run in this state may still finish (running, queued, being preempted, or
+        a state wandb-pr does not know): such runs make the verdict ``pending``."""
+        return self in _MAY_FINISH
+
 
 @dataclass(frozen=True)
 class ArtifactUse:
@@ -141,14 +147,19 @@ class StateCounts:
     """Candidate runs in any other state (preempted, preempting, pending, unknown)."""
     baselines: int
     """Baseline runs, whatever their state."""
+    waiting: int = 0
+    """Candidate runs that may still finish (see :attr:`RunState.may_finish`), ``running``
+    included."""
 
     @classmethod
     def of(cls, candidates: Iterable[Run], baselines: Iterable[Run]) -> StateCounts:
         """Count the candidates by state and the baselines."""
         tally = dict.fromkeys(("finished", "running", "crashed", "aborted", "other"), 0)
+        waiting = 0
         for run in candidates:
             tally[_STATE_BUCKET.get(run.state, "other")] += 1
-        return cls(**tally, baselines=sum(1 for _ in baselines))
+            waiting += run.state.may_finish
+        return cls(**tally, baselines=sum(1 for _ in baselines), waiting=waiting)
 
     @property
     def total(self) -> int:
@@ -157,14 +168,17 @@ class StateCounts:
 
     @property
     def complete(self) -> bool:
-        """At least one candidate finished and none is running (the seed's ``BOOL_COMPLETE``)."""
-        return self.finished > 0 and self.running == 0
+        """At least one candidate finished and none may still finish (the seed's
+        ``BOOL_COMPLETE``, which knew only ``running``)."""
+        return self.finished > 0 and self.running == 0 and self.waiting == 0
 
     @property
     def single_run(self) -> bool:
         """Exactly one candidate run was found (the seed's ``BOOL_SINGLE_RUN``)."""
         return self.total == 1
 
+
+_MAY_FINISH = frozenset({RunState.RUNNING, RunState.PENDING, RunState.PREEMPTING, RunState.UNKNOWN})
 
 _STATE_BUCKET: dict[RunState, str] = {
     RunState.FINISHED: "finished",

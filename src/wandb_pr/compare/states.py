@@ -7,7 +7,7 @@ from wandb_pr.models import RunState
 
 __all__ = ["IN_PROGRESS", "counts_toward_stats"]
 
-IN_PROGRESS = frozenset({RunState.RUNNING, RunState.PENDING, RunState.PREEMPTING, RunState.UNKNOWN})
+IN_PROGRESS = frozenset(state for state in RunState if state.may_finish)
 """States of runs that may still finish: they make the verdict ``pending``."""
 
 
