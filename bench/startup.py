@@ -27,7 +27,7 @@ HEAVY = (
     "ssl",
     "certifi",
     "wandb",
-    "wandb_pr.commands",
+    "wandb_pr.entry.report",
     "wandb_pr.sources",
     "wandb_pr.pipeline",
     "wandb_pr.compare",

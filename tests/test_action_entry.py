@@ -11,7 +11,7 @@ import pytest
 
 from tests.test_outputs import parse_github_output
 from tests.wandb_server import WandbTestServer
-from wandb_pr.cli import main
+from wandb_pr.entry.cli import main
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 

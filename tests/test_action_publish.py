@@ -13,7 +13,7 @@ from tests.factories import runner_env
 from tests.github_server import GitHubTestServer, status
 from tests.test_outputs import parse_github_output
 from tests.wandb_server import WandbTestServer
-from wandb_pr.cli import main
+from wandb_pr.entry.cli import main
 from wandb_pr.publish.github import marker
 
 HEAD = "1234567890abcdef1234567890abcdef12345678"

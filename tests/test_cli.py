@@ -14,7 +14,7 @@ import pytest
 from tests.wandb_server import WandbTestServer
 from tests.wandb_server.faults import status
 from wandb_pr import __version__
-from wandb_pr.cli import main
+from wandb_pr.entry.cli import main
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from wandb_pr.cli import _parser, main
+from wandb_pr.entry.cli import _parser, main
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")

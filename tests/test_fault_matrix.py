@@ -37,7 +37,7 @@ from tests.wandb_server.faults import (
     reset,
     status,
 )
-from wandb_pr.cli import main
+from wandb_pr.entry.cli import main
 from wandb_pr.errors import GitHubUnavailable
 from wandb_pr.publish.github import marker
 from wandb_pr.publish.github_api import GitHubClient

@@ -28,7 +28,7 @@ from tests.github_server import GitHubTestServer
 from tests.render.gfm import WORD_JOINER, Html, hazards, parse
 from tests.test_outputs import parse_github_output
 from tests.wandb_server import WandbTestServer
-from wandb_pr.cli import main
+from wandb_pr.entry.cli import main
 from wandb_pr.publish.github import marker
 
 SHA = "0123456789abcdef0123456789abcdef01234567"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.factories import make_run
-from wandb_pr.cli import main
+from wandb_pr.entry.cli import main
 from wandb_pr.pipeline import Context, produce
 from wandb_pr.selection import build_selection
 from wandb_pr.settings import Settings

@@ -28,7 +28,7 @@ from tests.github_server import GitHubTestServer
 from tests.github_server import status as github_status
 from tests.wandb_server import WandbTestServer
 from tests.wandb_server.faults import reset
-from wandb_pr.cli import main
+from wandb_pr.entry.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SHA = "0123456789abcdef0123456789abcdef01234567"

@@ -1,5 +1,5 @@
 """``python -m wandb_pr``: the same as the ``wandb-pr`` console script."""
 
-from wandb_pr.cli import main
+from wandb_pr.entry.cli import main
 
 raise SystemExit(main())

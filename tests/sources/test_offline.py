@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.sources import make_offline_runs as made
-from wandb_pr.cli import main
+from wandb_pr.entry.cli import main
 from wandb_pr.errors import OfflineRunError
 from wandb_pr.models import HistoryPoint, Run, RunState
 from wandb_pr.render.escape import escape_markdown

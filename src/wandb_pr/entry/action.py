@@ -16,8 +16,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from wandb_pr.action_github import GitHubSetup, open_publisher, resolve_event
-from wandb_pr.action_inputs import (
+from wandb_pr.compare import Verdict
+from wandb_pr.entry.action_github import GitHubSetup, open_publisher, resolve_event
+from wandb_pr.entry.action_inputs import (
     Inputs,
     compat_settings,
     flag,
@@ -26,9 +27,13 @@ from wandb_pr.action_inputs import (
     settings_from_inputs,
     with_wandb_inputs,
 )
-from wandb_pr.cli import git_first_parents
-from wandb_pr.commands import load_event, open_offline_source, open_wandb_source, workflow_run_url
-from wandb_pr.compare import Verdict
+from wandb_pr.entry.cli import git_first_parents
+from wandb_pr.entry.report import (
+    load_event,
+    open_offline_source,
+    open_wandb_source,
+    workflow_run_url,
+)
 from wandb_pr.errors import InputError, PublishError
 from wandb_pr.events import EventCommit, event_commit
 from wandb_pr.models import StateCounts
@@ -50,7 +55,7 @@ log = logging.getLogger(__name__)
 
 def run_action(*, env: Mapping[str, str], compat: bool, stdout: TextIO, stderr: TextIO) -> int:
     """Run the Action: fetch, write files and outputs, then publish; return the exit code."""
-    from wandb_pr.cli import EXIT_OK, EXIT_PUBLISH, gate_exit_code
+    from wandb_pr.entry.cli import EXIT_OK, EXIT_PUBLISH, gate_exit_code
 
     inputs = Inputs(env, compat)
     env = with_wandb_inputs(env, inputs)

@@ -1,6 +1,6 @@
 """The ``wandb-pr`` command: a thin translator from flags and environment to the pipeline.
 
-This module and :mod:`wandb_pr.action_entry` are the only code that prints, exits, or reads
+This module and :mod:`wandb_pr.entry.action` are the only code that prints, exits, or reads
 ``os.environ``. Exit codes (also in the README):
 
 * 0 - the report was produced (and, with ``--fail-on-regression``, the verdict is ``pass``, or
@@ -97,11 +97,11 @@ def main(
     _configure_logging(err, debug=bool(getattr(args, "debug", False)), secrets=secrets)
     try:
         if args.command == "report":
-            from wandb_pr.commands import run_report
+            from wandb_pr.entry.report import run_report
 
             return run_report(args, env=env, stdout=out, stderr=err)
         if args.command == "action":
-            from wandb_pr.action_entry import run_action
+            from wandb_pr.entry.action import run_action
 
             return run_action(env=env, compat=args.compat, stdout=out, stderr=err)
         parser.print_help(out)
@@ -180,7 +180,7 @@ def _git(*args: str, cwd: Path | None) -> str | None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    """The argument parser (flags only; their meaning is checked in :mod:`wandb_pr.commands`)."""
+    """The argument parser (flags only; their meaning is checked in :mod:`.report`)."""
     parser = argparse.ArgumentParser(
         prog="wandb-pr",
         description="Weights & Biases runs of a commit, compared with baselines, for PRs.",

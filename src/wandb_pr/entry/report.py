@@ -60,7 +60,7 @@ def run_report(
     args: argparse.Namespace, *, env: Mapping[str, str], stdout: TextIO, stderr: TextIO
 ) -> int:
     """The ``report`` command; returns the exit code."""
-    from wandb_pr.cli import EXIT_OK, gate_exit_code
+    from wandb_pr.entry.cli import EXIT_OK, gate_exit_code
 
     if args.snapshot and args.runs_dir:
         raise InputError(
@@ -181,7 +181,7 @@ def settings_from_args(
 
 def _base_commits(revision: str | None, depth: int) -> tuple[str, ...]:
     """``--base-commit`` and its first-parent ancestors, with local git."""
-    from wandb_pr.cli import git_first_parents
+    from wandb_pr.entry.cli import git_first_parents
 
     if not revision:
         return ()
@@ -199,7 +199,7 @@ def _base_commits(revision: str | None, depth: int) -> tuple[str, ...]:
 
 def _sha_from_flag(value: str) -> str | None:
     """``--sha``: a SHA as given, or a git revision (``HEAD``, a branch) resolved with git."""
-    from wandb_pr.cli import resolve_revision
+    from wandb_pr.entry.cli import resolve_revision
 
     try:
         return parse_sha(value, what="--sha")
