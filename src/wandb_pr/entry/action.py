@@ -26,13 +26,10 @@ from wandb_pr.entry.action_inputs import (
     settings_from_inputs,
     with_wandb_inputs,
 )
-from wandb_pr.entry.cli import git_first_parents
-from wandb_pr.entry.report import (
-    load_event,
-    open_offline_source,
-    open_wandb_source,
-    workflow_run_url,
-)
+from wandb_pr.entry.event import load_event, workflow_run_url
+from wandb_pr.entry.exit_codes import EXIT_OK, EXIT_PUBLISH, EXIT_REGRESSION
+from wandb_pr.entry.git import git_first_parents
+from wandb_pr.entry.sources import open_offline_source, open_wandb_source
 from wandb_pr.errors import InputError, PublishError
 from wandb_pr.events import EventCommit, event_commit
 from wandb_pr.models import StateCounts
@@ -53,8 +50,6 @@ log = logging.getLogger(__name__)
 
 def run_action(*, env: Mapping[str, str], compat: bool, stdout: TextIO, stderr: TextIO) -> int:
     """Run the Action: fetch, write files and outputs, then publish; return the exit code."""
-    from wandb_pr.entry.cli import EXIT_OK, EXIT_PUBLISH, EXIT_REGRESSION
-
     inputs = Inputs(env, compat)
     env = with_wandb_inputs(env, inputs)
     token = "" if compat else inputs.get("github-token")

@@ -1,16 +1,7 @@
 """The ``wandb-pr`` command: a thin translator from flags and environment to the pipeline.
 
-This module and :mod:`wandb_pr.entry.action` are the only code that prints, exits, or reads
-``os.environ``. Exit codes (also in the README):
-
-* 0 - the report was produced (and, with ``--fail-on-regression``, nothing regressed);
-* 1 - a regression was found and ``--fail-on-regression`` was given;
-* 2 - an input is wrong (a flag, an Action input, an environment variable);
-* 3 - the runs could not be fetched (W&B refused or was unavailable, a bad snapshot or run dir);
-* 4 - a report file or ``$GITHUB_OUTPUT`` could not be written;
-* 5 - the report was written, but GitHub did not take it (not for missing permissions: those
-  are warnings);
-* 130 - interrupted.
+This package is the only code that prints, exits, or reads ``os.environ``; the exit codes are in
+:mod:`wandb_pr.entry.exit_codes`.
 """
 
 from __future__ import annotations
@@ -26,25 +17,10 @@ from pathlib import Path
 from typing import TextIO
 
 from wandb_pr import __version__
-from wandb_pr.errors import InputError, OutputError, PublishError, SourceError, WandbPrError
+from wandb_pr.entry.exit_codes import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, exit_code_for
+from wandb_pr.errors import WandbPrError
 
-__all__ = [
-    "EXIT_FETCH",
-    "EXIT_INPUT",
-    "EXIT_OK",
-    "EXIT_OUTPUT",
-    "EXIT_PUBLISH",
-    "EXIT_REGRESSION",
-    "main",
-]
-
-EXIT_OK = 0
-EXIT_REGRESSION = 1
-EXIT_INPUT = 2
-EXIT_FETCH = 3
-EXIT_OUTPUT = 4
-EXIT_PUBLISH = 5
-EXIT_INTERRUPTED = 130
+__all__ = ["fail", "main"]
 
 REPORT_EXAMPLE = """\
 examples:
@@ -97,43 +73,7 @@ def fail(exc: WandbPrError, err: TextIO) -> int:
     err.write(f"wandb-pr: error: {exc.message}\n")
     if exc.tip:
         err.write(f"Tip: {exc.tip}\n")
-    if isinstance(exc, InputError):
-        return EXIT_INPUT
-    if isinstance(exc, SourceError):
-        return EXIT_FETCH
-    if isinstance(exc, OutputError):
-        return EXIT_OUTPUT
-    if isinstance(exc, PublishError):
-        return EXIT_PUBLISH
-    return EXIT_FETCH
-
-
-def resolve_revision(value: str, *, cwd: Path | None = None) -> str | None:
-    """Resolve a git revision (``HEAD``, a branch) to a commit SHA with local git, if possible."""
-    out = _git(
-        "rev-parse", "--verify", "--quiet", "--end-of-options", f"{value}^{{commit}}", cwd=cwd
-    )
-    return out.strip() or None if out is not None else None
-
-
-def git_first_parents(revision: str, limit: int, *, cwd: Path | None = None) -> list[str] | None:
-    """``revision`` and its first-parent ancestors with local git, nearest first, or ``None``."""
-    args = ("rev-list", "--first-parent", f"--max-count={limit}", "--end-of-options", revision)
-    out = _git(*args, cwd=cwd)
-    return out.split() or None if out is not None else None
-
-
-def _git(*args: str, cwd: Path | None) -> str | None:
-    """Run git; its standard output, or ``None`` when git is missing or the command failed."""
-    import subprocess  # only here: it is a noticeable part of `wandb-pr --version`'s start-up
-
-    try:
-        result = subprocess.run(
-            ["git", *args], capture_output=True, text=True, timeout=30, check=False, cwd=cwd
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return result.stdout if result.returncode == 0 else None
+    return exit_code_for(exc)
 
 
 def _parser() -> argparse.ArgumentParser:

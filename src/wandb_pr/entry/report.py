@@ -1,25 +1,19 @@
-"""``wandb-pr report``: flags and environment -> settings -> run source -> pipeline -> files.
-
-Part of the CLI layer (it reads the environment mapping and the event file it is handed);
-shares :func:`open_wandb_source` and :func:`load_event` with the Action entry.
-"""
+"""``wandb-pr report``: flags and environment -> settings -> run source -> pipeline -> files."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-import httpx
-
-from wandb_pr import __version__
 from wandb_pr.compare import parse_metric_specs
+from wandb_pr.entry.event import event_from_env, workflow_run_url
+from wandb_pr.entry.exit_codes import EXIT_OK, EXIT_REGRESSION
+from wandb_pr.entry.git import git_first_parents, resolve_revision
+from wandb_pr.entry.sources import open_offline_source, open_wandb_source
 from wandb_pr.errors import InputError
-from wandb_pr.events import EventCommit, event_commit
 from wandb_pr.pipeline import (
     Context,
     Destinations,
@@ -33,7 +27,6 @@ from wandb_pr.pipeline import (
 from wandb_pr.publish.files import write_atomically
 from wandb_pr.render.markdown import render_markdown
 from wandb_pr.render.terminal import render_terminal
-from wandb_pr.retry import RetryPolicy
 from wandb_pr.settings import (
     DEFAULT_PAGE_SIZE,
     Settings,
@@ -49,9 +42,8 @@ from wandb_pr.settings import (
 from wandb_pr.sources.interface import RunSource
 from wandb_pr.sources.local import LocalRunSource
 from wandb_pr.sources.snapshot import load_snapshot
-from wandb_pr.sources.wandb_api import DEFAULT_BASE_URL, WandbClient, WandbRunSource
 
-__all__ = ["load_event", "open_wandb_source", "run_report"]
+__all__ = ["render", "run_report", "settings_from_args"]
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +52,6 @@ def run_report(
     args: argparse.Namespace, *, env: Mapping[str, str], stdout: TextIO, stderr: TextIO
 ) -> int:
     """The ``report`` command; returns the exit code."""
-    from wandb_pr.entry.cli import EXIT_OK, EXIT_REGRESSION
-
     if args.snapshot and args.runs_dir:
         raise InputError(
             "--snapshot and --runs-dir both say where the runs are; give one.",
@@ -116,17 +106,6 @@ def render(outcome: Outcome, settings: Settings, fmt: str, *, color: bool = Fals
     return render_terminal(outcome.report, color=color)
 
 
-def workflow_run_url(env: Mapping[str, str]) -> str | None:
-    """Link to the GitHub Actions run, when running in one."""
-    server, repository, run_id = (
-        env.get(name, "").strip()
-        for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
-    )
-    if not (server and repository and run_id):
-        return None
-    return f"{server.rstrip('/')}/{repository}/actions/runs/{run_id}"
-
-
 def settings_from_args(
     args: argparse.Namespace, *, env: Mapping[str, str], default_project: tuple[str, str] | None
 ) -> Settings:
@@ -141,7 +120,7 @@ def settings_from_args(
     run_ids = parse_run_ids(args.run_id, what="--run-id")
     sha = _sha_from_flag(args.sha) if args.sha else None
     if sha is None and not run_ids:
-        sha = parse_sha(_event(env).sha, what="the GitHub event's commit")
+        sha = parse_sha(event_from_env(env).sha, what="the GitHub event's commit")
     page_size = args.page_size if args.page_size is not None else DEFAULT_PAGE_SIZE
     if not 1 <= page_size <= 1000:
         raise InputError(f"--page-size must be between 1 and 1000, got {page_size}")
@@ -176,8 +155,6 @@ def settings_from_args(
 
 def _base_commits(revision: str | None, depth: int) -> tuple[str, ...]:
     """``--base-commit`` and its first-parent ancestors, with local git."""
-    from wandb_pr.entry.cli import git_first_parents
-
     if not revision:
         return ()
     if not 1 <= depth <= 100:
@@ -194,8 +171,6 @@ def _base_commits(revision: str | None, depth: int) -> tuple[str, ...]:
 
 def _sha_from_flag(value: str) -> str | None:
     """``--sha``: a SHA as given, or a git revision (``HEAD``, a branch) resolved with git."""
-    from wandb_pr.entry.cli import resolve_revision
-
     try:
         return parse_sha(value, what="--sha")
     except InputError as problem:
@@ -206,26 +181,6 @@ def _sha_from_flag(value: str) -> str | None:
             ) from None
         log.debug("--sha %s resolved to %s", value, resolved)
         return resolved
-
-
-def _event(env: Mapping[str, str]) -> EventCommit:
-    """The commit the GitHub event points at (nothing outside Actions)."""
-    return event_commit(env.get("GITHUB_EVENT_NAME"), load_event(env), env.get("GITHUB_SHA"))
-
-
-def load_event(env: Mapping[str, str]) -> dict[str, Any] | None:
-    """The webhook payload at ``$GITHUB_EVENT_PATH``, if there is one."""
-    path = env.get("GITHUB_EVENT_PATH")
-    if not path:
-        return None
-    try:
-        payload = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(
-            f"The GitHub event payload {path} ($GITHUB_EVENT_PATH) cannot be read: {exc}",
-            tip="Outside GitHub Actions, unset GITHUB_EVENT_PATH or pass --sha.",
-        ) from exc
-    return payload if isinstance(payload, dict) else None
 
 
 @contextmanager
@@ -247,48 +202,6 @@ def _source(
             raise InputError(f"--deadline must be a positive number of seconds, got {deadline}")
         with open_wandb_source(env, deadline=deadline) as source:
             yield source, source.app_url
-
-
-def open_offline_source(directory: Path, *, stderr: TextIO) -> LocalRunSource:
-    """Runs that ``wandb`` wrote in offline mode under ``directory``."""
-    from wandb_pr.sources.offline import read_offline_runs
-
-    def warn(message: str) -> None:
-        stderr.write(f"wandb-pr: warning: {message}\n")
-
-    runs = read_offline_runs(directory, warn=warn)
-    return LocalRunSource(runs, description=f"offline runs under {directory}")
-
-
-@contextmanager
-def open_wandb_source(env: Mapping[str, str], *, deadline: float) -> Iterator[WandbRunSource]:
-    """A W&B run source from ``WANDB_API_KEY`` and ``WANDB_BASE_URL``; closes its connections."""
-    api_key = (env.get("WANDB_API_KEY") or "").strip()
-    if not api_key:
-        raise InputError(
-            "No W&B API key: WANDB_API_KEY is not set.",
-            tip="Copy a key from https://wandb.ai/authorize (or your server's /authorize) and "
-            "export WANDB_API_KEY; in GitHub Actions pass a secret as the wandb-api-key input.",
-        )
-    base_url = (env.get("WANDB_BASE_URL") or "").strip() or DEFAULT_BASE_URL
-    if not base_url.startswith(("http://", "https://")):
-        raise InputError(
-            f"WANDB_BASE_URL {base_url!r} is not an http(s) URL.",
-            tip="Set it to your W&B server's root, e.g. https://wandb.example.com.",
-        )
-    headers = {"User-Agent": f"wandb-pr/{__version__}"}
-    policy = RetryPolicy(deadline=deadline, request_timeout=min(30.0, deadline))
-    # A plain-http server (a local W&B) needs no TLS context: building one costs ~45 ms.
-    verify = base_url.startswith("https://")
-    with httpx.Client(headers=headers, follow_redirects=False, verify=verify) as http:
-        client = WandbClient(
-            http,
-            api_key=api_key,
-            base_url=base_url,
-            retry=policy,
-            on_retry=lambda reason, wait: log.warning("W&B: %s; retrying in %.1f s", reason, wait),
-        )
-        yield WandbRunSource(client)
 
 
 def _isatty(stream: TextIO) -> bool:
