@@ -18,12 +18,10 @@ from typing import TextIO
 
 from wandb_pr.entry.action_github import GitHubSetup, open_publisher, resolve_event
 from wandb_pr.entry.action_inputs import (
-    Inputs,
-    compat_settings,
-    flag,
-    integer,
+    given_from_compat,
+    given_from_inputs,
+    pr_number,
     publish_options,
-    settings_from_inputs,
     with_wandb_inputs,
 )
 from wandb_pr.entry.event import load_event, workflow_run_url
@@ -33,15 +31,12 @@ from wandb_pr.entry.sources import open_offline_source, open_wandb_source
 from wandb_pr.errors import InputError, PublishError
 from wandb_pr.events import EventCommit, event_commit
 from wandb_pr.models import StateCounts
+from wandb_pr.option_values import Given, build_settings
 from wandb_pr.pipeline import Context, Destinations, Outcome, Waiting, produce, write_files
 from wandb_pr.publish.github import GitHubPublisher
 from wandb_pr.publish.outputs import write_outputs
 from wandb_pr.publish.to_github import Target, publish
-from wandb_pr.settings import (
-    Settings,
-    parse_duration,
-    parse_sha,
-)
+from wandb_pr.settings import Settings
 
 __all__ = ["run_action"]
 
@@ -50,16 +45,16 @@ log = logging.getLogger(__name__)
 
 def run_action(*, env: Mapping[str, str], compat: bool, stdout: TextIO, stderr: TextIO) -> int:
     """Run the Action: fetch, write files and outputs, then publish; return the exit code."""
-    inputs = Inputs(env, compat)
-    env = with_wandb_inputs(env, inputs)
-    token = "" if compat else inputs.get("github-token")
+    given = given_from_compat(env) if compat else given_from_inputs(env)
+    env = with_wandb_inputs(env, given)
+    token = "" if compat else given.text("github-token")
     for secret in (env.get("WANDB_API_KEY", "").strip(), token):
         if secret:
             stdout.write(f"::add-mask::{_escape_command(secret)}\n")
-    if bool(inputs.get("DEBUG")) if compat else flag(inputs, "debug"):
+    if given.flag("debug"):
         logging.getLogger("wandb_pr").setLevel(logging.DEBUG)
-    deadline = 120.0 if compat else float(integer(inputs, "deadline", 120, 1, 3600))
-    wait = 0.0 if compat else parse_duration(inputs.get("wait"), what=inputs.what("wait"))
+    deadline = given.seconds("deadline")
+    wait = given.duration("wait")
     workspace = Path(env.get("GITHUB_WORKSPACE") or ".")
     event_name = env.get("GITHUB_EVENT_NAME", "")
     event = event_commit(event_name, load_event(env), env.get("GITHUB_SHA"))
@@ -73,32 +68,41 @@ def run_action(*, env: Mapping[str, str], compat: bool, stdout: TextIO, stderr: 
             resolved = resolve_event(
                 event_name,
                 event,
-                pr_input=inputs.get("pr-number"),
-                trigger=inputs.get("trigger-phrase") or "/wandb",
+                pr_number=pr_number(given),
+                trigger=given.text("trigger-phrase") or given.default("trigger-phrase"),
                 publisher=publisher,
             )
             if resolved is None:
                 stdout.write("wandb-pr: this comment does not ask for a report; nothing to do.\n")
                 return EXIT_OK
             event = resolved
-        settings = compat_settings(inputs) if compat else settings_from_inputs(inputs, env, event)
-        options = None if compat else publish_options(inputs, settings)  # checked before fetching
-        if not compat:
-            settings = _with_base_commits(settings, inputs, event, publisher, workspace)
-        outcome = _fetch(settings, inputs, env, workspace, deadline, wait, stdout, stderr)
+
+        def first_parents(base: str, limit: int) -> list[str] | None:
+            if publisher is not None:
+                return publisher.first_parents(base, limit)
+            return git_first_parents(base, limit, cwd=workspace)
+
+        settings = build_settings(given, env, event, first_parents=first_parents)
+        if settings.baseline_artifact and given.text("runs-dir"):
+            raise InputError(
+                "input 'baseline-artifact' needs W&B: offline runs hold no artifact registry.",
+                tip="Leave out runs-dir, or name the baseline by baseline-run-ids.",
+            )
+        options = None if compat else publish_options(given, settings)  # checked before fetching
+        outcome = _fetch(settings, given, env, workspace, deadline, wait, stdout, stderr)
         earlier = _earlier_commits(outcome, settings, event, publisher)
         if earlier:  # the head has no runs yet: report the newest earlier commit's, as stale
             settings = replace(settings, candidate_commits=earlier)
-            outcome = _fetch(settings, inputs, env, workspace, deadline, 0.0, stdout, stderr)
+            outcome = _fetch(settings, given, env, workspace, deadline, 0.0, stdout, stderr)
         for warning in outcome.run_set.warnings:
             stdout.write(f"::warning title=wandb-pr::{_escape_command(warning)}\n")
-        destinations = _destinations(inputs, env, workspace)
+        destinations = _destinations(given, env, workspace)
         counts = outcome.run_set.counts
         outputs = _compat_outputs(counts) if compat else _outputs(outcome, destinations)
         outcome = write_files(outcome, settings, destinations, outputs=outputs)
         _log_outcome(outcome, stdout, compat=compat)
         code = EXIT_OK
-        if not compat and outcome.regressed and flag(inputs, "fail-on-regression"):
+        if not compat and outcome.regressed and given.flag("fail-on-regression"):
             stdout.write(f"::error title=wandb-pr::{_escape_command(_gate_failure(outcome))}\n")
             code = EXIT_REGRESSION
         if publisher is not None and options is not None:
@@ -126,41 +130,6 @@ def run_action(*, env: Mapping[str, str], compat: bool, stdout: TextIO, stderr: 
                     },
                 )
     return code
-
-
-def _with_base_commits(
-    settings: Settings,
-    inputs: Inputs,
-    event: EventCommit,
-    publisher: GitHubPublisher | None,
-    workspace: Path,
-) -> Settings:
-    """With ``baseline: base-commit``, the base commit and its first-parent ancestors."""
-    mode = inputs.get("baseline").lower()
-    if mode in ("", "tags"):
-        return settings
-    if mode != "base-commit":
-        raise InputError(
-            f"{inputs.what('baseline')} must be base-commit (or empty), got {mode[:40]!r}",
-            tip="Leave it empty to choose baselines by baseline-tags and baseline-run-ids.",
-        )
-    base = parse_sha(inputs.get("base-sha"), what=inputs.what("base-sha")) or event.base_sha
-    if not base:
-        raise InputError(
-            "input 'baseline' is base-commit, but this event has no pull request base commit.",
-            tip="Use it on pull_request events, or pass the base commit as base-sha.",
-        )
-    depth = integer(inputs, "baseline-depth", 20, 1, 100)
-    if publisher is not None:
-        commits: list[str] | None = publisher.first_parents(base, depth + 1)
-    else:
-        commits = git_first_parents(base, depth + 1, cwd=workspace)
-    if not commits:
-        raise InputError(
-            f"The base commit {base[:12]} was not found (GitHub API or local git).",
-            tip="Pass github-token, or check out the base branch's history (fetch-depth: 0).",
-        )
-    return replace(settings, baseline_commits=tuple(commits))
 
 
 def _earlier_commits(
@@ -199,7 +168,7 @@ def _commit_under_review(settings: Settings, event: EventCommit) -> str | None:
 
 def _fetch(
     settings: Settings,
-    inputs: Inputs,
+    given: Given,
     env: Mapping[str, str],
     workspace: Path,
     deadline: float,
@@ -221,7 +190,7 @@ def _fetch(
 
     waiting = Waiting(seconds=wait, on_wait=on_wait)
     run_url = workflow_run_url(env)
-    runs_dir = "" if inputs.compat else inputs.get("runs-dir")
+    runs_dir = given.text("runs-dir")
     try:
         if runs_dir:
             source = open_offline_source(workspace / runs_dir, stderr=stderr)
@@ -235,22 +204,21 @@ def _fetch(
             stdout.write("::endgroup::\n")
 
 
-def _destinations(inputs: Inputs, env: Mapping[str, str], workspace: Path) -> Destinations:
+def _destinations(given: Given, env: Mapping[str, str], workspace: Path) -> Destinations:
     """Where files and outputs go."""
     step_outputs = Path(env["GITHUB_OUTPUT"]) if env.get("GITHUB_OUTPUT") else None
     summary = Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None
-    if inputs.compat:
+    if given.door.kind == "compat":
         return Destinations(
             csv=workspace / "wandb_report.csv",
             step_summary=summary,
             step_outputs=step_outputs,
             seed_csv=True,
         )
-    csv_path = inputs.get("csv-path") or "wandb_report.csv"
-    json_path = inputs.get("json-path") or "wandb_report.json"
+    csv_path, json_path = given.path("csv-path"), given.path("json-path")
     return Destinations(
-        csv=workspace / csv_path,
-        json=workspace / json_path,
+        csv=workspace / csv_path if csv_path else None,
+        json=workspace / json_path if json_path else None,
         step_summary=summary,
         step_outputs=step_outputs,
     )

@@ -69,7 +69,7 @@ def resolve_event(
     event_name: str,
     event: EventCommit,
     *,
-    pr_input: str,
+    pr_number: int | None,
     trigger: str,
     publisher: GitHubPublisher | None,
 ) -> EventCommit | None:
@@ -80,13 +80,8 @@ def resolve_event(
     pull request comes from the ``pr-number`` input (the fork-safe pattern passes it as an
     artifact), else from the payload, else from the commit.
     """
-    if pr_input:
-        if not pr_input.isdigit() or int(pr_input) <= 0:
-            raise InputError(
-                f"input 'pr-number' must be a pull request number, got {pr_input[:40]!r}",
-                tip="In the fork-safe workflow, read it from the artifact and check it is digits.",
-            )
-        event = replace(event, pr_number=int(pr_input))
+    if pr_number is not None:
+        event = replace(event, pr_number=pr_number)
     if event_name == "issue_comment":
         if event.pr_number is None or not mentions_trigger(event.comment or "", trigger):
             return None
@@ -99,8 +94,8 @@ def resolve_event(
         return replace(event, sha=pull.head_sha, base_sha=pull.base_sha, source="the pull request")
     if event_name == "workflow_run" and event.pr_number is None and event.sha and publisher:
         return replace(event, pr_number=publisher.pull_request_of(event.sha))
-    if pr_input and event_name not in PULL_REQUEST_EVENTS | {"workflow_run"} and publisher:
-        pull = publisher.pull_request(int(pr_input))  # e.g. workflow_dispatch with a PR number
+    if pr_number and event_name not in PULL_REQUEST_EVENTS | {"workflow_run"} and publisher:
+        pull = publisher.pull_request(pr_number)  # e.g. workflow_dispatch with a PR number
         source = f"the head of pull request #{pull.number}"
         return replace(event, sha=pull.head_sha, base_sha=pull.base_sha, source=source)
     return event

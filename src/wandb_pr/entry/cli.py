@@ -13,14 +13,14 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TextIO
 
 from wandb_pr import __version__
 from wandb_pr.entry.exit_codes import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, exit_code_for
 from wandb_pr.errors import WandbPrError
+from wandb_pr.options import CLI_ONLY, OPTIONS, Option
 
-__all__ = ["fail", "main"]
+__all__ = ["add_option", "fail", "main"]
 
 REPORT_EXAMPLE = """\
 examples:
@@ -49,7 +49,7 @@ def main(
         return EXIT_INPUT if exc.code else EXIT_OK
     secret_names = ("WANDB_API_KEY", "INPUT_WANDB_API_KEY", "INPUT_GITHUB_TOKEN", "GITHUB_TOKEN")
     secrets = [env.get(name, "") for name in secret_names]
-    _configure_logging(err, debug=bool(getattr(args, "debug", False)), secrets=secrets)
+    _configure_logging(err, debug=getattr(args, "debug", None) == "true", secrets=secrets)
     try:
         if args.command == "report":
             from wandb_pr.entry.report import run_report
@@ -76,6 +76,51 @@ def fail(exc: WandbPrError, err: TextIO) -> int:
     return exit_code_for(exc)
 
 
+def add_option(parser: argparse.ArgumentParser, opt: Option) -> None:
+    """The option's flags: ``--name`` and its aliases, all storing text for the option table.
+
+    Booleans store ``true`` (``--no-...`` spellings store ``false``), list flags may repeat and
+    each value may itself be a comma- or newline-separated list, and the alias ``--base-commit``
+    also chooses ``baseline: base-commit``, as it always did.
+    """
+    shown = opt.shown_default if opt.shown_default is not None else opt.default
+    if opt.cli_default is not None:
+        shown = opt.cli_default
+    text = opt.help.replace("`", "").replace("%", "%%") + (f" (default: {shown})" if shown else "")
+    dest = opt.name.replace("-", "_")
+    if opt.parser == "bool":
+        parser.add_argument(opt.flags[0], dest=dest, action="store_const", const="true", help=text)
+        negative = (f"--no-{opt.name}",) if opt.default == "true" else ()
+        for alias in negative + opt.aliases:
+            parser.add_argument(
+                alias, dest=dest, action="store_const", const="false", help=f"{opt.flags[0]} false"
+            )
+        return
+    if opt.parser == "choice" and not opt.action:  # a CLI-only choice: argparse checks it
+        parser.add_argument(
+            opt.flags[0], dest=dest, choices=opt.choices, metavar=opt.metavar, help=text
+        )
+        return
+    append = opt.parser == "list"
+    kept = tuple(a for a in opt.aliases if a != "--base-commit")
+    parser.add_argument(
+        *opt.flags[:1],
+        *kept,
+        dest=dest,
+        action="append" if append else "store",
+        metavar=opt.metavar,
+        help=text + (" (repeatable)" if append else ""),
+    )
+    if "--base-commit" in opt.aliases:
+        parser.add_argument(
+            "--base-commit",
+            dest="base_commit",
+            metavar=opt.metavar,
+            help="baselines are the finished runs of REV (e.g. origin/main) or of its nearest "
+            "first-parent ancestor that has any: --baseline base-commit --base-sha REV",
+        )
+
+
 def _parser() -> argparse.ArgumentParser:
     """The argument parser (flags only; their meaning is checked in :mod:`.report`)."""
     parser = argparse.ArgumentParser(
@@ -88,163 +133,14 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report",
         help="fetch the runs of a commit and its baselines, and print or write the report",
-        description="Fetch the runs of a commit (or run ids) and their baselines, and report.",
+        description="Fetch the runs of a commit (or run ids) and their baselines, and report. "
+        "List flags take one item per line or comma-separated items, and may be repeated.",
         epilog=REPORT_EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    where = report.add_argument_group("where the runs are")
-    where.add_argument(
-        "--project", help="W&B ENTITY/PROJECT (default: $WANDB_ENTITY/$WANDB_PROJECT)"
-    )
-    where.add_argument(
-        "--snapshot",
-        type=Path,
-        metavar="FILE",
-        help="read runs from a snapshot file instead of W&B",
-    )
-    where.add_argument(
-        "--runs-dir", type=Path, metavar="DIR", help="read runs that wandb wrote offline under DIR"
-    )
-    where.add_argument(
-        "--deadline",
-        type=float,
-        default=120.0,
-        metavar="SECONDS",
-        help="give up on W&B after this long (default: 120)",
-    )
-    where.add_argument(
-        "--page-size", type=int, metavar="N", help="runs per W&B request (default: 100)"
-    )
-
-    which = report.add_argument_group("which runs")
-    which.add_argument(
-        "--sha",
-        help=(
-            "commit whose runs are the candidates (default: the event's head commit in "
-            "GitHub Actions; HEAD and branch names are resolved with git)"
-        ),
-    )
-    which.add_argument(
-        "--secondary-sha", help="candidates must also have this config secondary_sha"
-    )
-    which.add_argument(
-        "--sha-key",
-        default="github_sha",
-        help="config key holding the commit (default: github_sha)",
-    )
-    which.add_argument(
-        "--secondary-sha-key",
-        default="secondary_sha",
-        help="config key holding the secondary SHA (default: secondary_sha)",
-    )
-    which.add_argument(
-        "--no-commit-match",
-        action="store_true",
-        help="match the config key only, not W&B's recorded git commit",
-    )
-    which.add_argument(
-        "--run-id",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="candidate run id (repeatable; takes precedence over --sha)",
-    )
-    which.add_argument(
-        "--baseline-tag",
-        action="append",
-        default=[],
-        metavar="TAG",
-        help="runs with this tag are baselines (repeatable)",
-    )
-    which.add_argument(
-        "--baseline-run-id",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="this run is a baseline (repeatable)",
-    )
-    which.add_argument(
-        "--baseline-artifact",
-        metavar="ENTITY/PROJECT/NAME:ALIAS",
-        help="the run that produced this artifact version (the model in production) is a baseline",
-    )
-    which.add_argument(
-        "--base-commit",
-        metavar="REV",
-        help=(
-            "baselines are the finished runs of REV (e.g. origin/main) or of its nearest "
-            "first-parent ancestor that has any, found with local git"
-        ),
-    )
-    which.add_argument(
-        "--base-depth",
-        type=int,
-        default=20,
-        metavar="N",
-        help="first-parent ancestors of --base-commit to consider (default: 20)",
-    )
-    which.add_argument(
-        "--filter", metavar="JSON", help="extra W&B filter ANDed into the candidates' query"
-    )
-    which.add_argument(
-        "--baseline-filter", metavar="JSON", help="extra W&B filter ANDed into the baselines' query"
-    )
-
-    what = report.add_argument_group("what to report")
-    what.add_argument(
-        "--metric",
-        action="append",
-        default=[],
-        metavar="SPEC",
-        help="metric to compare, NAME[:min|max][:TOLERANCE[%%]] (repeatable)",
-    )
-    what.add_argument(
-        "--config-key",
-        action="append",
-        default=[],
-        metavar="KEY",
-        help="config key to show per run (repeatable)",
-    )
-    what.add_argument(
-        "--format",
-        choices=("text", "markdown", "csv", "json"),
-        help="report format (default: text on a terminal, else markdown)",
-    )
-    what.add_argument(
-        "--output",
-        type=Path,
-        metavar="PATH",
-        help="write the report to PATH instead of printing it",
-    )
-    what.add_argument("--csv", type=Path, metavar="PATH", help="also write the CSV report to PATH")
-    what.add_argument(
-        "--json", type=Path, metavar="PATH", help="also write the JSON report to PATH"
-    )
-    what.add_argument(
-        "--save-snapshot",
-        type=Path,
-        metavar="FILE",
-        help="save the fetched runs to FILE (for --snapshot)",
-    )
-    what.add_argument(
-        "--require-same-data",
-        action="store_true",
-        help="fail the gate when candidates and baselines used different data versions",
-    )
-    what.add_argument(
-        "--wait",
-        metavar="DURATION",
-        help="wait up to DURATION (90s, 20m, 1h) for candidate runs to finish",
-    )
-    what.add_argument(
-        "--fail-on-regression",
-        action="store_true",
-        help="exit 1 when a metric regressed beyond its tolerance",
-    )
-    what.add_argument(
-        "--debug", action="store_true", help="log what is sent and received (never the API key)"
-    )
-
+    for opt in OPTIONS + CLI_ONLY:
+        if opt.flag:
+            add_option(report, opt)
     action = commands.add_parser(
         "action",
         help="run as the GitHub Action (reads INPUT_* and GITHUB_* variables; used by action.yml)",
@@ -252,7 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     action.add_argument(
         "--compat", action="store_true", help="behave as machine-learning-apps/wandb-action"
     )
-    action.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    action.add_argument("--debug", action="store_const", const="true", help=argparse.SUPPRESS)
     return parser
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["git_first_parents", "resolve_revision"]
+__all__ = ["git_first_parents", "is_git_repository", "resolve_revision"]
 
 
 def resolve_revision(value: str, *, cwd: Path | None = None) -> str | None:
@@ -33,3 +33,8 @@ def _git(*args: str, cwd: Path | None) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return result.stdout if result.returncode == 0 else None
+
+
+def is_git_repository(cwd: Path | None = None) -> bool:
+    """Whether ``cwd`` is inside a git work tree (and git is installed)."""
+    return _git("rev-parse", "--git-dir", cwd=cwd) is not None
