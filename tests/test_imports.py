@@ -104,3 +104,11 @@ def test_nothing_below_the_entry_layer_imports_it() -> None:
         and not name.startswith("wandb_pr.entry")
     }
     assert callers == {"wandb_pr.__main__"}
+
+
+def test_the_offline_reader_does_not_import_the_graphql_client() -> None:
+    """Reading offline files needs nothing from the W&B GraphQL modules."""
+    graph = import_graph()
+    assert "wandb_pr.sources.wandb_keys" in graph["wandb_pr.sources.offline"]
+    graphql = {"wandb_pr.sources.wandb_query", "wandb_pr.sources.wandb_api"}
+    assert graph["wandb_pr.sources.offline"] & graphql == set()

@@ -8,6 +8,7 @@ the runs W&B would.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from wandb_pr.filters import matches, run_document
 from wandb_pr.models import Run, RunSet
@@ -20,10 +21,19 @@ __all__ = ["LocalRunSource"]
 class LocalRunSource:
     """Selects candidates and baselines from a fixed collection of runs."""
 
-    def __init__(self, runs: Iterable[Run], *, description: str) -> None:
+    app_url: str | None = None
+    """Local runs have no W&B app to link to."""
+    supports_artifacts = False
+    """Snapshots and offline runs hold no artifact registry."""
+
+    def __init__(
+        self, runs: Iterable[Run], *, description: str, warnings: Iterable[str] = ()
+    ) -> None:
         self._runs = tuple(runs)
         self.description = description
         """Where the runs came from, for messages (e.g. ``offline runs in ./wandb``)."""
+        self.warnings = tuple(warnings)
+        """What reading the runs found wrong; every fetch carries them to the report."""
 
     def fetch(self, selection: Selection) -> RunSet:
         """Evaluate the selection's filters over the runs of the selection's project."""
@@ -37,7 +47,8 @@ class LocalRunSource:
         if selection.baselines is not None:
             wanted = selection.baselines.filters
             baselines = [run for run, doc in documents if matches(wanted, doc)]
-        return assemble(selection, candidates, baselines, where=self.description)
+        run_set = assemble(selection, candidates, baselines, where=self.description)
+        return replace(run_set, warnings=self.warnings + run_set.warnings)
 
     @staticmethod
     def _in_project(run: Run, selection: Selection) -> bool:
