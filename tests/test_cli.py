@@ -122,7 +122,7 @@ def test_snapshot_reproduces_the_report(env: dict[str, str], tmp_path: Path) -> 
         (
             ["--project", "acme/detector", "--sha", SHA],
             {"WANDB_API_KEY": ""},
-            "wandb-pr: error: No W&B API key: WANDB_API_KEY is not set.",
+            "wandb-pr: error: No W&B API key: none in WANDB_API_KEY.",
         ),
     ],
 )

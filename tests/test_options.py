@@ -15,7 +15,7 @@ from wandb_pr.entry.report import given_from_args
 from wandb_pr.errors import InputError
 from wandb_pr.events import EventCommit
 from wandb_pr.option_values import build_settings
-from wandb_pr.options import CLI_ONLY, OPTIONS, Option
+from wandb_pr.options import CLI_ONLY, OPTIONS, Option, as_inputs
 from wandb_pr.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -228,3 +228,12 @@ def test_compat_list_input_that_is_code_is_an_error_naming_it() -> None:
     }
     with pytest.raises(InputError, match=r"^input 'BASELINE_TAGS' must be a list"):
         build_settings(given_from_compat(env), {}, EVENT)
+
+
+def test_tips_for_the_action_name_inputs_instead_of_flags() -> None:
+    """A tip naming flags reads, in the Action, with the inputs; CLI-only flags stay."""
+    tip = "Set a longer --deadline, check --filter and --run-id, or use --snapshot."
+    assert as_inputs(tip) == (
+        "Set a longer input 'deadline', check input 'filter' and input 'run-ids', "
+        "or use --snapshot."
+    )

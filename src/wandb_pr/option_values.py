@@ -32,8 +32,9 @@ from wandb_pr.settings import (
     parse_run_ids,
     parse_sha,
 )
+from wandb_pr.sources.interface import RunSource
 
-__all__ = ["CLI", "Door", "Given", "build_settings"]
+__all__ = ["CLI", "Door", "Given", "build_settings", "check_source"]
 
 FirstParents = Callable[[str, int], "list[str] | None"]
 """``(revision, limit)`` -> the revision and its first-parent ancestors, or ``None``."""
@@ -206,6 +207,17 @@ def build_settings(
     settings = replace(settings, baseline_commits=_base_commits(given, event, first_parents))
     check_settings(settings, sha_name=given.what("sha"), run_id_name=given.what("run-ids"))
     return settings
+
+
+def check_source(settings: Settings, source: RunSource, given: Given) -> None:
+    """Refuse settings the run source cannot serve (a baseline artifact without W&B)."""
+    if settings.baseline_artifact and not source.supports_artifacts:
+        raise InputError(
+            f"{given.what('baseline-artifact')} needs W&B: {source.description} hold no "
+            "artifact registry.",
+            tip=f"Read the runs from W&B, or name the baseline by "
+            f"{given.what('baseline-run-ids')}.",
+        )
 
 
 def _project(

@@ -11,9 +11,10 @@ Pure data and light on imports: ``wandb-pr --help`` builds its parser from this 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-__all__ = ["CLI_ONLY", "COMPAT_INPUTS", "OPTIONS", "Option", "option"]
+__all__ = ["CLI_ONLY", "COMPAT_INPUTS", "OPTIONS", "Option", "as_inputs", "option"]
 
 
 @dataclass(frozen=True)
@@ -349,3 +350,15 @@ _BY_NAME = {o.name: o for o in OPTIONS + CLI_ONLY}
 def option(name: str) -> Option:
     """The option called ``name``."""
     return _BY_NAME[name]
+
+
+_INPUT_OF_FLAG = {
+    flag: f"input '{o.name}'" for o in OPTIONS if o.flag and o.action for flag in o.flags
+}
+
+
+def as_inputs(text: str) -> str:
+    """``text`` with each flag that has an Action input named as that input (for the Action)."""
+    return re.sub(
+        r"(?<![\w-])--[a-z][a-z-]*", lambda m: _INPUT_OF_FLAG.get(m.group(0), m.group(0)), text
+    )

@@ -16,6 +16,7 @@ import httpx
 from wandb_pr import __version__
 from wandb_pr.errors import InputError
 from wandb_pr.events import PULL_REQUEST_EVENTS, EventCommit, mentions_trigger
+from wandb_pr.notes import Note, Notes, ignore
 from wandb_pr.publish.github import GitHubPublisher
 from wandb_pr.publish.github_api import DEFAULT_API_URL, GitHubClient
 from wandb_pr.retry import RetryPolicy
@@ -49,7 +50,9 @@ class GitHubSetup:
 
 
 @contextmanager
-def open_publisher(setup: GitHubSetup, *, deadline: float) -> Iterator[GitHubPublisher]:
+def open_publisher(
+    setup: GitHubSetup, *, deadline: float, notes: Notes = ignore
+) -> Iterator[GitHubPublisher]:
     """A publisher for the repository; closes its connections afterwards."""
     headers = {"User-Agent": f"wandb-pr/{__version__}"}
     with httpx.Client(headers=headers) as http:
@@ -58,8 +61,8 @@ def open_publisher(setup: GitHubSetup, *, deadline: float) -> Iterator[GitHubPub
             token=setup.token,
             api_url=setup.api_url,
             retry=RetryPolicy(deadline=deadline, request_timeout=min(30.0, deadline)),
-            on_retry=lambda reason, wait: log.warning(
-                "GitHub: %s; retrying in %.1f s", reason, wait
+            on_retry=lambda reason, wait: notes(
+                Note("retry", f"GitHub: {reason}; retrying in {wait:.1f} s")
             ),
         )
         yield GitHubPublisher(client, setup.repository)

@@ -17,15 +17,16 @@ from typing import TextIO
 
 from wandb_pr import __version__
 from wandb_pr.entry.exit_codes import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, exit_code_for
+from wandb_pr.entry.telling import Annotator
 from wandb_pr.errors import WandbPrError
-from wandb_pr.options import CLI_ONLY, OPTIONS, Option
+from wandb_pr.options import CLI_ONLY, OPTIONS, Option, as_inputs
 
 __all__ = ["add_option", "fail", "main"]
 
 REPORT_EXAMPLE = """\
 examples:
   wandb-pr report --project acme/detector --sha HEAD --baseline-tag production
-  wandb-pr report --runs-dir examples/wandb --baseline-tag baseline --metric val_loss:min
+  wandb-pr report --runs-dir examples/wandb --sha 9b1d6c0 --baseline-tag baseline --metric val_loss
   wandb-pr report --project acme/detector --run-id 1a2b3c4d --format csv --output runs.csv
 """
 
@@ -50,6 +51,7 @@ def main(
     secret_names = ("WANDB_API_KEY", "INPUT_WANDB_API_KEY", "INPUT_GITHUB_TOKEN", "GITHUB_TOKEN")
     secrets = [env.get(name, "") for name in secret_names]
     _configure_logging(err, debug=getattr(args, "debug", None) == "true", secrets=secrets)
+    annotator = Annotator(out, err) if args.command == "action" else None
     try:
         if args.command == "report":
             from wandb_pr.entry.report import run_report
@@ -58,10 +60,18 @@ def main(
         if args.command == "action":
             from wandb_pr.entry.action import run_action
 
-            return run_action(env=env, compat=args.compat, stdout=out, stderr=err)
+            assert annotator is not None
+            return run_action(
+                env=env, compat=args.compat, stdout=out, stderr=err, annotator=annotator
+            )
         parser.print_help(out)
         return EXIT_INPUT
     except WandbPrError as exc:
+        if annotator is not None and env.get("GITHUB_ACTIONS") == "true":  # name the input
+            exc.message = as_inputs(exc.message)
+            exc.tip = as_inputs(exc.tip) if exc.tip else exc.tip
+            annotator.end_group()
+            annotator.error(exc)
         return fail(exc, err)
     except KeyboardInterrupt:
         err.write("wandb-pr: interrupted\n")

@@ -10,7 +10,7 @@ from typing import Any
 from wandb_pr.errors import InputError
 from wandb_pr.events import EventCommit, event_commit
 
-__all__ = ["event_from_env", "load_event", "workflow_run_url"]
+__all__ = ["event_from_env", "is_fork_pull_request", "load_event", "workflow_run_url"]
 
 
 def workflow_run_url(env: Mapping[str, str]) -> str | None:
@@ -42,3 +42,20 @@ def load_event(env: Mapping[str, str]) -> dict[str, Any] | None:
             tip="Outside GitHub Actions, unset GITHUB_EVENT_PATH or pass --sha.",
         ) from exc
     return payload if isinstance(payload, dict) else None
+
+
+def is_fork_pull_request(payload: Mapping[str, Any] | None) -> bool:
+    """Whether the event is a pull request from another repository (a fork gets no secrets)."""
+    pull = (payload or {}).get("pull_request")
+    if not isinstance(pull, Mapping):
+        return False
+    head, base = pull.get("head"), pull.get("base")
+    if not isinstance(head, Mapping) or not isinstance(base, Mapping):
+        return False
+    head_repo, base_repo = head.get("repo"), base.get("repo")
+    if not isinstance(head_repo, Mapping) or not isinstance(base_repo, Mapping):
+        return False
+    if head_repo.get("fork") is True:
+        return True
+    names = head_repo.get("full_name"), base_repo.get("full_name")
+    return all(isinstance(n, str) for n in names) and names[0] != names[1]

@@ -12,9 +12,11 @@ from wandb_pr.entry.event import event_from_env, workflow_run_url
 from wandb_pr.entry.exit_codes import EXIT_OK, EXIT_REGRESSION
 from wandb_pr.entry.git import git_first_parents, is_git_repository, resolve_revision
 from wandb_pr.entry.sources import open_offline_source, open_wandb_source
+from wandb_pr.entry.telling import Printer
 from wandb_pr.errors import InputError
 from wandb_pr.events import EventCommit
-from wandb_pr.option_values import CLI, Given, build_settings
+from wandb_pr.notes import Notes
+from wandb_pr.option_values import CLI, Given, build_settings, check_source
 from wandb_pr.options import CLI_ONLY, OPTIONS
 from wandb_pr.pipeline import (
     Context,
@@ -64,26 +66,13 @@ def run_report(
         resolve_sha=_resolve_revision,
         first_parents=lambda revision, limit: git_first_parents(revision, limit),
     )
-    if settings.baseline_artifact and (snapshot_path or runs_dir):
-        raise InputError(
-            "--baseline-artifact needs W&B: snapshots and offline runs hold no artifact registry.",
-            tip="Leave out --snapshot/--runs-dir, or name the baseline by --baseline-run-ids.",
-        )
-
-    def on_wait(unfinished: int, pause: float) -> None:
-        stderr.write(
-            f"wandb-pr: {unfinished} candidate run(s) not finished; checking again in "
-            f"{pause:.0f} s\n"
-        )
-
-    waiting = Waiting(seconds=given.duration("wait"), on_wait=on_wait)
+    printer = Printer(stderr)
+    waiting = Waiting(seconds=given.duration("wait"))
     deadline = given.seconds("deadline")
-    with _source(given, env, deadline, stderr, snapshot) as (source, app_url):
-        project_url = f"{app_url}/{settings.path}" if app_url else None
-        context = Context(project_url=project_url, workflow_run_url=workflow_run_url(env))
-        outcome = produce(settings, source, context, waiting)
-    for warning in outcome.run_set.warnings:
-        stderr.write(f"wandb-pr: warning: {warning}\n")
+    with _source(given, env, deadline, printer, snapshot) as source:
+        check_source(settings, source, given)
+        context = Context(workflow_run_url=workflow_run_url(env))
+        outcome = produce(settings, source, context, waiting, notes=printer)
     destinations = Destinations(
         csv=given.path("csv-path"),
         json=given.path("json-path"),
@@ -138,20 +127,20 @@ def _source(
     given: Given,
     env: Mapping[str, str],
     deadline: float,
-    stderr: TextIO,
+    notes: Notes,
     snapshot: tuple[LocalRunSource, str, str] | None,
-) -> Iterator[tuple[RunSource, str | None]]:
-    """The run source the flags ask for (a snapshot, offline runs, or W&B), and its app URL."""
+) -> Iterator[RunSource]:
+    """The run source the flags ask for: a snapshot, offline runs, or W&B."""
     runs_dir = given.path("runs-dir")
     if snapshot is not None:
-        yield snapshot[0], None
+        yield snapshot[0]
     elif runs_dir is not None:
-        yield open_offline_source(runs_dir, stderr=stderr), None
+        yield open_offline_source(runs_dir)
     else:
         base_url = given.text("wandb-base-url")
         effective = {**env, "WANDB_BASE_URL": base_url} if base_url else env
-        with open_wandb_source(effective, deadline=deadline) as source:
-            yield source, source.app_url
+        with open_wandb_source(effective, deadline=deadline, notes=notes) as source:
+            yield source
 
 
 def _event(given: Given, env: Mapping[str, str]) -> EventCommit:
