@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "wandb_pr"
@@ -112,3 +114,26 @@ def test_the_offline_reader_does_not_import_the_graphql_client() -> None:
     assert "wandb_pr.sources.wandb_keys" in graph["wandb_pr.sources.offline"]
     graphql = {"wandb_pr.sources.wandb_query", "wandb_pr.sources.wandb_api"}
     assert graph["wandb_pr.sources.offline"] & graphql == set()
+
+
+def test_help_builds_its_flags_without_the_pipeline() -> None:
+    """`wandb-pr --help` reads the option table alone: no pipeline, settings or HTTP client."""
+    code = (
+        "import io, sys, contextlib\n"
+        "from wandb_pr.entry.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['report', '--help'])\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "wandb_pr.options" in loaded
+    heavy = (
+        "httpx",
+        "wandb_pr.pipeline",
+        "wandb_pr.settings",
+        "wandb_pr.render",
+        "wandb_pr.compare",
+    )
+    assert [m for m in loaded if m.startswith(heavy)] == []

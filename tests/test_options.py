@@ -15,7 +15,7 @@ from wandb_pr.entry.report import given_from_args
 from wandb_pr.errors import InputError
 from wandb_pr.events import EventCommit
 from wandb_pr.option_values import build_settings
-from wandb_pr.options import CLI_ONLY, OPTIONS, Option, as_inputs
+from wandb_pr.options import CLI_ONLY, COMPAT_INPUTS, OPTIONS, Option, as_inputs
 from wandb_pr.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -237,3 +237,11 @@ def test_tips_for_the_action_name_inputs_instead_of_flags() -> None:
         "Set a longer input 'deadline', check input 'filter' and input 'run-ids', "
         "or use --snapshot."
     )
+
+
+def test_compat_action_inputs_are_the_mapped_seed_inputs() -> None:
+    """compat/action.yml declares exactly the seed inputs the table maps onto options."""
+    compat = yaml.safe_load((REPO / "compat" / "action.yml").read_text(encoding="utf-8"))
+    assert set(compat["inputs"]) == set(COMPAT_INPUTS)
+    names = {o.name for o in OPTIONS}
+    assert set(COMPAT_INPUTS.values()) <= names

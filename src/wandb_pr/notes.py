@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Kind", "Note", "Notes", "Recorder", "ignore"]
+__all__ = ["Kind", "Note", "Notes", "ignore"]
 
 Kind = Literal["warning", "error", "notice", "retry", "wait"]
 """``warning``/``error``: something is wrong; ``notice``: worth knowing; ``retry``: a request is
@@ -40,22 +40,3 @@ Notes = Callable[[Note], None]
 
 def ignore(note: Note) -> None:
     """An observer that drops every note."""
-
-
-class Recorder:
-    """An observer that keeps the notes it is told, in order (and passes them on)."""
-
-    def __init__(self, then: Notes = ignore) -> None:
-        self.notes: list[Note] = []
-        self._then = then
-
-    def __call__(self, note: Note) -> None:
-        """Keep the note and pass it to the next observer."""
-        self.notes.append(note)
-        self._then(note)
-
-    def messages(self, *, evidence: bool | None = None) -> tuple[str, ...]:
-        """The messages kept, optionally only those (not) about the evidence."""
-        return tuple(
-            note.message for note in self.notes if evidence is None or note.evidence == evidence
-        )

@@ -8,7 +8,6 @@ from typing import TextIO
 
 from wandb_pr.errors import InputError, WandbPrError
 from wandb_pr.notes import Note
-from wandb_pr.render.escape import escape_markdown
 
 __all__ = ["Annotator", "Printer", "escape_data", "escape_property"]
 
@@ -72,6 +71,8 @@ class Annotator:
         """The warnings the report does not show, as Markdown for the job summary ('' if none)."""
         if not self.for_summary:
             return ""
+        from wandb_pr.render.escape import escape_markdown  # not needed for --help
+
         unique = dict.fromkeys(self.for_summary)
         lines = "\n".join(f"- {escape_markdown(message, max_length=400)}" for message in unique)
         return f"\n### wandb-pr warnings\n\n{lines}\n"
