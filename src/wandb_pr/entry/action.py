@@ -69,7 +69,9 @@ def run_action(
     env = with_wandb_inputs(env, given)
     token = "" if compat else given.text("github-token")
     runs_dir = given.text("runs-dir")
-    key = "" if runs_dir else find_api_key(env, wandb_base_url(env)).key
+    key = env.get("WANDB_API_KEY", "").strip()
+    if not runs_dir:  # the key W&B will get, wherever it is kept, is masked before any output
+        key = find_api_key(env, wandb_base_url(env)).key
     for secret in (key, token):
         if secret:
             stdout.write(f"::add-mask::{escape_data(secret)}\n")
