@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import shlex
 from pathlib import Path
 
@@ -148,3 +149,18 @@ def test_fork_pull_request_without_a_key_points_to_the_fork_safe_pair(tmp_path: 
     assert out.startswith("::error title=wandb-pr%3A input::No W&B API key: none in WANDB_API_KEY")
     assert "fork-pr-report.yml" in out
     assert "fork-pr-publish.yml" in err
+
+
+def test_netrc_keys_are_redacted_from_the_log(tmp_path: Path) -> None:
+    """A key kept in ~/.netrc is removed from every log record, like one from the environment."""
+    key = "netrc-secret-0123456789"
+    (tmp_path / ".netrc").write_text(f"machine api.example.com login user password {key}\n")
+    logger = logging.getLogger("wandb_pr.test")
+    code, _, err = run_cli(
+        ["report", "--runs-dir", EXAMPLES, "--sha", "9b1d6c0"], {"HOME": str(tmp_path)}
+    )
+    assert code == 0, err
+    stream = io.StringIO()
+    logging.getLogger("wandb_pr").handlers[0].setStream(stream)  # type: ignore[attr-defined]
+    logger.warning("sent %s", key)
+    assert stream.getvalue() == "wandb-pr: WARNING: wandb_pr.test: sent ***\n"

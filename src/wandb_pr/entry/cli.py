@@ -50,6 +50,10 @@ def main(
         return EXIT_INPUT if exc.code else EXIT_OK
     secret_names = ("WANDB_API_KEY", "INPUT_WANDB_API_KEY", "INPUT_GITHUB_TOKEN", "GITHUB_TOKEN")
     secrets = [env.get(name, "") for name in secret_names]
+    if args.command in ("report", "action"):
+        from wandb_pr.entry.keys import netrc_passwords
+
+        secrets += netrc_passwords(env)
     _configure_logging(err, debug=getattr(args, "debug", None) == "true", secrets=secrets)
     annotator = Annotator(out, err) if args.command == "action" else None
     try:

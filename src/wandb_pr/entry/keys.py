@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-__all__ = ["ApiKey", "find_api_key", "netrc_path"]
+__all__ = ["ApiKey", "find_api_key", "netrc_passwords", "netrc_path"]
 
 log = logging.getLogger(__name__)
 
@@ -58,3 +58,13 @@ def find_api_key(env: Mapping[str, str], base_url: str) -> ApiKey:
         return ApiKey(password, where)
     log.debug("no W&B API key: WANDB_API_KEY is not set and %s has none", where)
     return ApiKey("", f"WANDB_API_KEY or {where}")
+
+
+def netrc_passwords(env: Mapping[str, str]) -> list[str]:
+    """Every password in the netrc file, for the log's redaction (unreadable: none)."""
+    path = netrc_path(env)
+    try:
+        hosts = netrc.netrc(str(path)).hosts if path is not None and path.is_file() else {}
+    except (OSError, netrc.NetrcParseError):
+        return []
+    return [password for _, _, password in hosts.values() if password]
