@@ -47,6 +47,7 @@ def runner_env(
     for name in ("output", "summary"):
         (tmp_path / name).touch()
     return {
+        "GITHUB_ACTIONS": "true",
         "GITHUB_WORKSPACE": str(tmp_path / "ws"),
         "GITHUB_OUTPUT": str(tmp_path / "output"),
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),

@@ -37,6 +37,7 @@ def github(tmp_path: Path, wandb_server: WandbTestServer) -> dict[str, str]:
     wandb_server.add_run("acme", "det", id="b1", tags=["baseline"], summary={"acc": 0.8})
     wandb_server.add_run("acme", "det", id="g1", commit=SHA)  # found by the new action only
     return {
+        "GITHUB_ACTIONS": "true",
         "GITHUB_WORKSPACE": str(workspace),
         "GITHUB_OUTPUT": str(tmp_path / "output"),
         "WANDB_BASE_URL": wandb_server.base_url,

@@ -117,12 +117,12 @@ def test_snapshot_reproduces_the_report(env: dict[str, str], tmp_path: Path) -> 
         (
             ["--project", "acme/detector"],
             {},
-            "wandb-pr: error: No runs to look for: give a commit (--sha) or run ids (--run-id).",
+            "wandb-pr: error: No runs to look for: give a commit (--sha) or run ids (--run-ids).",
         ),
         (
             ["--project", "acme/detector", "--sha", SHA],
             {"WANDB_API_KEY": ""},
-            "wandb-pr: error: No W&B API key: WANDB_API_KEY is not set.",
+            "wandb-pr: error: No W&B API key: none in WANDB_API_KEY.",
         ),
     ],
 )

@@ -328,14 +328,6 @@ def test_wandb_retry_after_beyond_the_deadline_gives_up_at_once(
     assert result.elapsed < 5
 
 
-def test_the_deadline_defaults_to_two_minutes() -> None:
-    """Both entry points default to a 120-second deadline (each request to min(30 s, deadline))."""
-    result = run_main(["report", "--help"], {})
-    assert "give up on W&B after this long (default: 120)" in " ".join(result.out.split())
-    action = (Path(__file__).resolve().parents[1] / "action.yml").read_text()
-    assert re.search(r"  deadline:\n(    .*\n)*?    default: \"120\"", action)
-
-
 class _Trickle:
     """A loopback server that answers 200 but sends its body a byte every 0.1 s (3 s in all)."""
 

@@ -170,6 +170,7 @@ def action_env(
         json.dumps({"pull_request": {"number": 7, "head": {"sha": SHA}, "base": {"sha": BASE}}})
     )
     return {
+        "GITHUB_ACTIONS": "true",
         "GITHUB_EVENT_NAME": "pull_request",
         "GITHUB_EVENT_PATH": str(event),
         "GITHUB_WORKSPACE": str(tmp_path / "ws"),

@@ -96,6 +96,7 @@ def runner_env(
         json.dumps({"pull_request": {"number": 7, "head": {"sha": SHA}, "base": {"sha": "b" * 40}}})
     )
     return {
+        "GITHUB_ACTIONS": "true",
         "GITHUB_EVENT_NAME": "pull_request",
         "GITHUB_EVENT_PATH": str(event),
         "GITHUB_SHA": "f" * 40,

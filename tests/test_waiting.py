@@ -7,6 +7,7 @@ import pytest
 from tests.factories import make_run
 from wandb_pr.errors import InputError
 from wandb_pr.models import Run, RunSet
+from wandb_pr.notes import Note
 from wandb_pr.pipeline import Context, Waiting, produce
 from wandb_pr.selection import Selection
 from wandb_pr.settings import Settings, parse_duration
@@ -14,6 +15,10 @@ from wandb_pr.settings import Settings, parse_duration
 
 class ChangingSource:
     """A run source whose runs change between fetches, as training progresses."""
+
+    description = "runs in memory"
+    app_url = None
+    supports_artifacts = False
 
     def __init__(self, rounds: list[tuple[Run, ...]]) -> None:
         self.rounds = rounds
@@ -44,32 +49,31 @@ RUNNING = (make_run("r1", state="running", summary={"acc": 0.5}),)
 FINISHED = (make_run("r1", state="finished", summary={"acc": 0.9}),)
 
 
-def waiting(clock: FakeTime, seconds: float, seen: list[int]) -> Waiting:
-    """A Waiting on the fake clock that records what it reports."""
-    return Waiting(
-        seconds=seconds,
-        on_wait=lambda unfinished, pause: seen.append(unfinished),
-        sleep=clock.sleep,
-        clock=lambda: clock.now,
-    )
+def waiting(clock: FakeTime, seconds: float) -> Waiting:
+    """A Waiting on the fake clock."""
+    return Waiting(seconds=seconds, sleep=clock.sleep, clock=lambda: clock.now)
 
 
 def test_waits_until_runs_finish() -> None:
     """Polling continues with growing pauses until no candidate is running."""
-    clock, seen = FakeTime(), []
+    clock, seen = FakeTime(), list[Note]()
     source = ChangingSource([(), RUNNING, RUNNING, FINISHED])
-    outcome = produce(SETTINGS, source, Context(), waiting(clock, 1200, seen))
+    outcome = produce(SETTINGS, source, Context(), waiting(clock, 1200), notes=seen.append)
     assert outcome.report.comparison.verdict.value == "no-baseline"  # no longer running
     assert source.fetches == 4
     assert clock.pauses == [15.0, 30.0, 60.0]
-    assert seen == [1, 1, 1]
+    assert [(n.kind, n.message) for n in seen] == [
+        ("wait", "1 candidate run(s) not finished; checking again in 15 s"),
+        ("wait", "1 candidate run(s) not finished; checking again in 30 s"),
+        ("wait", "1 candidate run(s) not finished; checking again in 60 s"),
+    ]
 
 
 def test_time_up_reports_pending() -> None:
     """When the wait runs out the report is made from what there is: pending."""
-    clock, seen = FakeTime(), []
+    clock = FakeTime()
     source = ChangingSource([RUNNING])
-    outcome = produce(SETTINGS, source, Context(), waiting(clock, 100, seen))
+    outcome = produce(SETTINGS, source, Context(), waiting(clock, 100))
     assert outcome.report.comparison.verdict.value == "pending"
     assert clock.now == 100
     assert clock.pauses == [15.0, 30.0, 55.0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from wandb_pr.compare import Verdict, compare
 from wandb_pr.compare.notices import Notice, evidence_notices
 from wandb_pr.compare.provenance import commit_mismatches
 from wandb_pr.models import RunSet
+from wandb_pr.notes import Note, Notes, ignore
 from wandb_pr.publish.files import write_atomically
 from wandb_pr.publish.outputs import append_text, write_outputs
 from wandb_pr.render.csv_report import render_csv
@@ -92,12 +93,10 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Waiting:
-    """How long to wait for candidate runs to finish, and how to tell the user."""
+    """How long to wait for candidate runs to finish (each pause is a ``wait`` note)."""
 
     seconds: float = 0.0
     """The longest wait; 0 does not wait."""
-    on_wait: Callable[[int, float], None] = lambda unfinished, pause: None
-    """Called before each pause with the runs not finished yet and the pause in seconds."""
     sleep: Callable[[float], None] = time.sleep
     """How to pause."""
     clock: Callable[[], float] = time.monotonic
@@ -112,15 +111,50 @@ LONGEST_POLL = 120.0
 
 
 def produce(
-    settings: Settings, source: RunSource, context: Context, waiting: Waiting | None = None
+    settings: Settings,
+    source: RunSource,
+    context: Context,
+    waiting: Waiting | None = None,
+    *,
+    notes: Notes = ignore,
+    earlier_commits: Callable[[], Sequence[str]] | None = None,
 ) -> Outcome:
-    """Select, fetch and compare; with ``waiting``, poll until no candidate is unfinished.
+    """Select, fetch and compare; tell ``notes`` what the user must know about the result.
 
-    A candidate is unfinished while it is running or pending, and all are while none has
-    appeared yet (the training job may not have started); when the time is up the report is
-    made from what there is, and its verdict says ``pending``.
+    With ``waiting``, poll until no candidate is unfinished: a candidate is unfinished while it
+    is running or pending, and all are while none has appeared yet (the training job may not
+    have started); when the time is up the report is made from what there is, and its verdict
+    says ``pending``. With ``earlier_commits`` (a pull request's commits, newest first), a head
+    commit without runs is reported from the newest earlier commit that has some, as stale.
     """
-    waiting = waiting or Waiting()
+    if context.project_url is None and source.app_url:
+        context = replace(context, project_url=f"{source.app_url}/{settings.path}")
+    outcome = _produce_waiting(settings, source, context, waiting or Waiting(), notes)
+    earlier = _earlier(settings, outcome, earlier_commits)
+    if earlier:
+        settings = replace(settings, candidate_commits=earlier)
+        outcome = _produce_once(settings, source, context)
+    for warning in outcome.run_set.warnings:
+        notes(Note("warning", warning, evidence=True))
+    return outcome
+
+
+def _earlier(
+    settings: Settings, outcome: Outcome, commits: Callable[[], Sequence[str]] | None
+) -> tuple[str, ...]:
+    """The pull request's earlier commits, newest first, when its head has no runs."""
+    if commits is None or settings.run_ids or settings.candidate_commits:
+        return ()
+    if outcome.run_set.counts.total:
+        return ()
+    head = (settings.sha or "").lower()
+    return tuple(sha for sha in commits() if not (head and sha.lower().startswith(head)))
+
+
+def _produce_waiting(
+    settings: Settings, source: RunSource, context: Context, waiting: Waiting, notes: Notes
+) -> Outcome:
+    """Produce, re-polling until no candidate is unfinished or the wait is over."""
     deadline = waiting.clock() + waiting.seconds
     pause = FIRST_POLL
     while True:
@@ -132,7 +166,12 @@ def produce(
         if not unfinished or left <= 0:
             return outcome
         pause = min(pause, left)
-        waiting.on_wait(unfinished, pause)
+        notes(
+            Note(
+                "wait",
+                f"{unfinished} candidate run(s) not finished; checking again in {pause:.0f} s",
+            )
+        )
         waiting.sleep(pause)
         pause = min(pause * 2, LONGEST_POLL)
 
@@ -313,9 +352,12 @@ def csv_text(outcome: Outcome, settings: Settings, destinations: Destinations | 
 
 def json_text(outcome: Outcome) -> str:
     """The JSON report, comparison included."""
+    provenance = outcome.report.provenance
+    # Offline runs of any project: name the project the runs share, as the report does.
+    selection = replace(outcome.selection, entity=provenance.entity, project=provenance.project)
     return render_json(
         outcome.run_set,
-        outcome.selection,
+        selection,
         extra={
             "comparison": comparison_document(outcome.report.comparison),
             "notices": [notice_document(n) for n in outcome.report.notices],

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from wandb_pr import filters
 from wandb_pr.compare.spec import MetricSpec
 from wandb_pr.errors import InputError
+from wandb_pr.options import option
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -37,10 +38,10 @@ __all__ = [
     "parse_sha",
 ]
 
-DEFAULT_PAGE_SIZE = 100
-"""Runs per GraphQL page. A PR selection is rarely over 100 runs a side, so one request serves
-the whole report, while a page of 100 runs with their config, summary and sampled history stays
-a few MB at most (W&B's own client pages by 50)."""
+DEFAULT_PAGE_SIZE = int(option("page-size").default)
+"""Runs per GraphQL page (declared in the option table). A PR selection is rarely over 100 runs
+a side, so one request serves the whole report, while a page of 100 runs with their config,
+summary and sampled history stays a few MB at most (W&B's own client pages by 50)."""
 
 _SHA = re.compile(r"[A-Za-z0-9._-]{7,64}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
@@ -76,9 +77,9 @@ class Settings:
     """Commit whose runs are the candidates (7-64 characters; hex may be a prefix)."""
     secondary_sha: str | None = None
     """Optional second key the candidates must carry in config (e.g. a data version)."""
-    sha_key: str = "github_sha"
+    sha_key: str = option("sha-key").default
     """Config key holding the commit SHA."""
-    secondary_sha_key: str = "secondary_sha"
+    secondary_sha_key: str = option("secondary-sha-key").default
     """Config key holding the secondary SHA."""
     match_commit: bool = True
     """Also match W&B's own recorded git commit, not only the config key."""

@@ -16,6 +16,7 @@ import httpx
 from wandb_pr import __version__
 from wandb_pr.errors import GitHubPermissionError, InputError
 from wandb_pr.events import PULL_REQUEST_EVENTS, EventCommit, mentions_trigger
+from wandb_pr.notes import Note, Notes, ignore
 from wandb_pr.publish.github import GitHubPublisher
 from wandb_pr.publish.github_api import DEFAULT_API_URL, GitHubClient, GitHubResponseError
 from wandb_pr.retry import RetryPolicy
@@ -49,7 +50,9 @@ class GitHubSetup:
 
 
 @contextmanager
-def open_publisher(setup: GitHubSetup, *, deadline: float) -> Iterator[GitHubPublisher]:
+def open_publisher(
+    setup: GitHubSetup, *, deadline: float, notes: Notes = ignore
+) -> Iterator[GitHubPublisher]:
     """A publisher for the repository; closes its connections afterwards."""
     headers = {"User-Agent": f"wandb-pr/{__version__}"}
     with httpx.Client(headers=headers) as http:
@@ -58,8 +61,8 @@ def open_publisher(setup: GitHubSetup, *, deadline: float) -> Iterator[GitHubPub
             token=setup.token,
             api_url=setup.api_url,
             retry=RetryPolicy(deadline=deadline, request_timeout=min(30.0, deadline)),
-            on_retry=lambda reason, wait: log.warning(
-                "GitHub: %s; retrying in %.1f s", reason, wait
+            on_retry=lambda reason, wait: notes(
+                Note("retry", f"GitHub: {reason}; retrying in {wait:.1f} s")
             ),
         )
         yield GitHubPublisher(client, setup.repository)
@@ -69,7 +72,7 @@ def resolve_event(
     event_name: str,
     event: EventCommit,
     *,
-    pr_input: str,
+    pr_number: int | None,
     trigger: str,
     publisher: GitHubPublisher | None,
     warn: Callable[[str], object],
@@ -83,13 +86,8 @@ def resolve_event(
     checked: the pull request's head must be the run's head commit and repository, else nothing
     is published to it), else from the payload, else from the commit.
     """
-    if pr_input:
-        if not pr_input.isdigit() or int(pr_input) <= 0:
-            raise InputError(
-                f"input 'pr-number' must be a pull request number, got {pr_input[:40]!r}",
-                tip="In the fork-safe workflow, read it from the artifact and check it is digits.",
-            )
-        event = replace(event, pr_number=int(pr_input))
+    if pr_number is not None:
+        event = replace(event, pr_number=pr_number)
     if event_name == "issue_comment":
         if event.pr_number is None or not mentions_trigger(event.comment or "", trigger):
             return None
@@ -102,12 +100,12 @@ def resolve_event(
             return None
         pull = publisher.pull_request(event.pr_number)
         return replace(event, sha=pull.head_sha, base_sha=pull.base_sha, source="the pull request")
-    if event_name == "workflow_run" and pr_input and publisher:
+    if event_name == "workflow_run" and pr_number is not None and publisher:
         return _bound_to_run(publisher, event, warn)
     if event_name == "workflow_run" and event.pr_number is None and event.sha and publisher:
         return replace(event, pr_number=publisher.pull_request_of(event.sha))
-    if pr_input and event_name not in PULL_REQUEST_EVENTS | {"workflow_run"} and publisher:
-        pull = publisher.pull_request(int(pr_input))  # e.g. workflow_dispatch with a PR number
+    if pr_number and event_name not in PULL_REQUEST_EVENTS | {"workflow_run"} and publisher:
+        pull = publisher.pull_request(pr_number)  # e.g. workflow_dispatch with a PR number
         source = f"the head of pull request #{pull.number}"
         return replace(event, sha=pull.head_sha, base_sha=pull.base_sha, source=source)
     return event

@@ -1,25 +1,7 @@
 """The ``wandb-pr`` command: a thin translator from flags and environment to the pipeline.
 
-This module and :mod:`wandb_pr.entry.action` are the only code that prints, exits, or reads
-``os.environ``. Exit codes (also in the README):
-
-* 0 - the report was produced (and, with ``--fail-on-regression``, the verdict is ``pass``, or
-  missing evidence was accepted with ``--allow-missing``);
-* 1 - ``--fail-on-regression``: a regression (or, with ``--require-same-data``, different data);
-* 2 - an input is wrong (a flag, an Action input, an environment variable);
-* 3 - the runs could not be fetched (W&B refused or was unavailable, a bad snapshot or run dir);
-* 4 - a report file or ``$GITHUB_OUTPUT`` could not be written;
-* 5 - the report was written, but GitHub did not take it (not for missing permissions: those
-  are warnings);
-* 6 - ``--fail-on-regression``: a candidate diverged (NaN/inf where the baselines are finite);
-* 7 - ``--fail-on-regression``: a metric could not be compared (missing on a side, or no run
-  has it);
-* 8 - ``--fail-on-regression``: no baseline run to compare with;
-* 9 - ``--fail-on-regression``: no finished candidate run;
-* 10 - ``--fail-on-regression``: candidate runs are not finished (verdict pending);
-* 130 - interrupted.
-
-Codes 7-10 become 0 with ``--allow-missing``; 1 and 6 never do.
+This package is the only code that prints, exits, or reads ``os.environ``; the exit codes are in
+:mod:`wandb_pr.entry.exit_codes`.
 """
 
 from __future__ import annotations
@@ -31,46 +13,20 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TextIO
 
 from wandb_pr import __version__
-from wandb_pr.compare import Verdict
-from wandb_pr.compare._exhaustive import unhandled
-from wandb_pr.errors import InputError, OutputError, PublishError, SourceError, WandbPrError
+from wandb_pr.entry.exit_codes import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, exit_code_for
+from wandb_pr.entry.telling import Annotator
+from wandb_pr.errors import WandbPrError
+from wandb_pr.options import CLI_ONLY, OPTIONS, Option, as_inputs
 
-__all__ = [
-    "EXIT_DIVERGED",
-    "EXIT_FETCH",
-    "EXIT_INPUT",
-    "EXIT_MISSING_METRIC",
-    "EXIT_NO_BASELINE",
-    "EXIT_NO_RUNS",
-    "EXIT_OK",
-    "EXIT_OUTPUT",
-    "EXIT_PENDING",
-    "EXIT_PUBLISH",
-    "EXIT_REGRESSION",
-    "main",
-]
-
-EXIT_OK = 0
-EXIT_REGRESSION = 1
-EXIT_INPUT = 2
-EXIT_FETCH = 3
-EXIT_OUTPUT = 4
-EXIT_PUBLISH = 5
-EXIT_DIVERGED = 6
-EXIT_MISSING_METRIC = 7
-EXIT_NO_BASELINE = 8
-EXIT_NO_RUNS = 9
-EXIT_PENDING = 10
-EXIT_INTERRUPTED = 130
+__all__ = ["add_option", "fail", "main"]
 
 REPORT_EXAMPLE = """\
 examples:
   wandb-pr report --project acme/detector --sha HEAD --baseline-tag production
-  wandb-pr report --runs-dir examples/wandb --baseline-tag baseline --metric val_loss:min
+  wandb-pr report --runs-dir examples/wandb --sha 9b1d6c0 --baseline-tag baseline --metric val_loss
   wandb-pr report --project acme/detector --run-id 1a2b3c4d --format csv --output runs.csv
 """
 
@@ -94,7 +50,12 @@ def main(
         return EXIT_INPUT if exc.code else EXIT_OK
     secret_names = ("WANDB_API_KEY", "INPUT_WANDB_API_KEY", "INPUT_GITHUB_TOKEN", "GITHUB_TOKEN")
     secrets = [env.get(name, "") for name in secret_names]
-    _configure_logging(err, debug=bool(getattr(args, "debug", False)), secrets=secrets)
+    if args.command in ("report", "action"):
+        from wandb_pr.entry.keys import netrc_passwords
+
+        secrets += netrc_passwords(env)
+    _configure_logging(err, debug=getattr(args, "debug", None) == "true", secrets=secrets)
+    annotator = Annotator(out, err) if args.command == "action" else None
     try:
         if args.command == "report":
             from wandb_pr.entry.report import run_report
@@ -103,36 +64,22 @@ def main(
         if args.command == "action":
             from wandb_pr.entry.action import run_action
 
-            return run_action(env=env, compat=args.compat, stdout=out, stderr=err)
+            assert annotator is not None
+            return run_action(
+                env=env, compat=args.compat, stdout=out, stderr=err, annotator=annotator
+            )
         parser.print_help(out)
         return EXIT_INPUT
     except WandbPrError as exc:
+        if annotator is not None and env.get("GITHUB_ACTIONS") == "true":  # name the input
+            exc.message = as_inputs(exc.message)
+            exc.tip = as_inputs(exc.tip) if exc.tip else exc.tip
+            annotator.end_group()
+            annotator.error(exc)
         return fail(exc, err)
     except KeyboardInterrupt:
         err.write("wandb-pr: interrupted\n")
         return EXIT_INTERRUPTED
-
-
-def gate_exit_code(verdict: Verdict, *, allow_missing: bool) -> int:
-    """The exit code ``--fail-on-regression`` gives a verdict (see the module docstring)."""
-    if verdict is Verdict.PASS:
-        return EXIT_OK
-    elif verdict is Verdict.REGRESSION or verdict is Verdict.DIFFERENT_DATA:
-        return EXIT_REGRESSION
-    elif verdict is Verdict.DIVERGED:
-        return EXIT_DIVERGED
-    elif allow_missing:
-        return EXIT_OK
-    elif verdict is Verdict.MISSING_METRIC:
-        return EXIT_MISSING_METRIC
-    elif verdict is Verdict.NO_BASELINE:
-        return EXIT_NO_BASELINE
-    elif verdict is Verdict.NO_RUNS:
-        return EXIT_NO_RUNS
-    elif verdict is Verdict.PENDING:
-        return EXIT_PENDING
-    else:
-        raise unhandled(verdict)
 
 
 def fail(exc: WandbPrError, err: TextIO) -> int:
@@ -140,43 +87,52 @@ def fail(exc: WandbPrError, err: TextIO) -> int:
     err.write(f"wandb-pr: error: {exc.message}\n")
     if exc.tip:
         err.write(f"Tip: {exc.tip}\n")
-    if isinstance(exc, InputError):
-        return EXIT_INPUT
-    if isinstance(exc, SourceError):
-        return EXIT_FETCH
-    if isinstance(exc, OutputError):
-        return EXIT_OUTPUT
-    if isinstance(exc, PublishError):
-        return EXIT_PUBLISH
-    return EXIT_FETCH
+    return exit_code_for(exc)
 
 
-def resolve_revision(value: str, *, cwd: Path | None = None) -> str | None:
-    """Resolve a git revision (``HEAD``, a branch) to a commit SHA with local git, if possible."""
-    out = _git(
-        "rev-parse", "--verify", "--quiet", "--end-of-options", f"{value}^{{commit}}", cwd=cwd
-    )
-    return out.strip() or None if out is not None else None
+def add_option(parser: argparse.ArgumentParser, opt: Option) -> None:
+    """The option's flags: ``--name`` and its aliases, all storing text for the option table.
 
-
-def git_first_parents(revision: str, limit: int, *, cwd: Path | None = None) -> list[str] | None:
-    """``revision`` and its first-parent ancestors with local git, nearest first, or ``None``."""
-    args = ("rev-list", "--first-parent", f"--max-count={limit}", "--end-of-options", revision)
-    out = _git(*args, cwd=cwd)
-    return out.split() or None if out is not None else None
-
-
-def _git(*args: str, cwd: Path | None) -> str | None:
-    """Run git; its standard output, or ``None`` when git is missing or the command failed."""
-    import subprocess  # only here: it is a noticeable part of `wandb-pr --version`'s start-up
-
-    try:
-        result = subprocess.run(
-            ["git", *args], capture_output=True, text=True, timeout=30, check=False, cwd=cwd
+    Booleans store ``true`` (``--no-...`` spellings store ``false``), list flags may repeat and
+    each value may itself be a comma- or newline-separated list, and the alias ``--base-commit``
+    also chooses ``baseline: base-commit``, as it always did.
+    """
+    shown = opt.shown_default if opt.shown_default is not None else opt.default
+    if opt.cli_default is not None:
+        shown = opt.cli_default
+    text = opt.help.replace("`", "").replace("%", "%%") + (f" (default: {shown})" if shown else "")
+    dest = opt.name.replace("-", "_")
+    if opt.parser == "bool":
+        parser.add_argument(opt.flags[0], dest=dest, action="store_const", const="true", help=text)
+        negative = (f"--no-{opt.name}",) if opt.default == "true" else ()
+        for alias in negative + opt.aliases:
+            parser.add_argument(
+                alias, dest=dest, action="store_const", const="false", help=f"{opt.flags[0]} false"
+            )
+        return
+    if opt.parser == "choice" and not opt.action:  # a CLI-only choice: argparse checks it
+        parser.add_argument(
+            opt.flags[0], dest=dest, choices=opt.choices, metavar=opt.metavar, help=text
         )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return result.stdout if result.returncode == 0 else None
+        return
+    append = opt.parser == "list"
+    kept = tuple(a for a in opt.aliases if a != "--base-commit")
+    parser.add_argument(
+        *opt.flags[:1],
+        *kept,
+        dest=dest,
+        action="append" if append else "store",
+        metavar=opt.metavar,
+        help=text + (" (repeatable)" if append else ""),
+    )
+    if "--base-commit" in opt.aliases:
+        parser.add_argument(
+            "--base-commit",
+            dest="base_commit",
+            metavar=opt.metavar,
+            help="baselines are the finished runs of REV (e.g. origin/main) or of its nearest "
+            "first-parent ancestor that has any: --baseline base-commit --base-sha REV",
+        )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -191,170 +147,14 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report",
         help="fetch the runs of a commit and its baselines, and print or write the report",
-        description="Fetch the runs of a commit (or run ids) and their baselines, and report.",
+        description="Fetch the runs of a commit (or run ids) and their baselines, and report. "
+        "List flags take one item per line or comma-separated items, and may be repeated.",
         epilog=REPORT_EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    where = report.add_argument_group("where the runs are")
-    where.add_argument(
-        "--project", help="W&B ENTITY/PROJECT (default: $WANDB_ENTITY/$WANDB_PROJECT)"
-    )
-    where.add_argument(
-        "--snapshot",
-        type=Path,
-        metavar="FILE",
-        help="read runs from a snapshot file instead of W&B",
-    )
-    where.add_argument(
-        "--runs-dir", type=Path, metavar="DIR", help="read runs that wandb wrote offline under DIR"
-    )
-    where.add_argument(
-        "--deadline",
-        type=float,
-        default=120.0,
-        metavar="SECONDS",
-        help="give up on W&B after this long (default: 120)",
-    )
-    where.add_argument(
-        "--page-size", type=int, metavar="N", help="runs per W&B request (default: 100)"
-    )
-
-    which = report.add_argument_group("which runs")
-    which.add_argument(
-        "--sha",
-        help=(
-            "commit whose runs are the candidates (default: the event's head commit in "
-            "GitHub Actions; HEAD and branch names are resolved with git)"
-        ),
-    )
-    which.add_argument(
-        "--secondary-sha", help="candidates must also have this config secondary_sha"
-    )
-    which.add_argument(
-        "--sha-key",
-        default="github_sha",
-        help="config key holding the commit (default: github_sha)",
-    )
-    which.add_argument(
-        "--secondary-sha-key",
-        default="secondary_sha",
-        help="config key holding the secondary SHA (default: secondary_sha)",
-    )
-    which.add_argument(
-        "--no-commit-match",
-        action="store_true",
-        help="match the config key only, not W&B's recorded git commit",
-    )
-    which.add_argument(
-        "--run-id",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="candidate run id (repeatable; takes precedence over --sha)",
-    )
-    which.add_argument(
-        "--baseline-tag",
-        action="append",
-        default=[],
-        metavar="TAG",
-        help="runs with this tag are baselines (repeatable)",
-    )
-    which.add_argument(
-        "--baseline-run-id",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="this run is a baseline (repeatable)",
-    )
-    which.add_argument(
-        "--baseline-artifact",
-        metavar="ENTITY/PROJECT/NAME:ALIAS",
-        help="the run that produced this artifact version (the model in production) is a baseline",
-    )
-    which.add_argument(
-        "--base-commit",
-        metavar="REV",
-        help=(
-            "baselines are the finished runs of REV (e.g. origin/main) or of its nearest "
-            "first-parent ancestor that has any, found with local git"
-        ),
-    )
-    which.add_argument(
-        "--base-depth",
-        type=int,
-        default=20,
-        metavar="N",
-        help="first-parent ancestors of --base-commit to consider (default: 20)",
-    )
-    which.add_argument(
-        "--filter", metavar="JSON", help="extra W&B filter ANDed into the candidates' query"
-    )
-    which.add_argument(
-        "--baseline-filter", metavar="JSON", help="extra W&B filter ANDed into the baselines' query"
-    )
-
-    what = report.add_argument_group("what to report")
-    what.add_argument(
-        "--metric",
-        action="append",
-        default=[],
-        metavar="SPEC",
-        help="metric to compare, NAME[:min|max][:TOLERANCE[%%]] (repeatable)",
-    )
-    what.add_argument(
-        "--config-key",
-        action="append",
-        default=[],
-        metavar="KEY",
-        help="config key to show per run (repeatable)",
-    )
-    what.add_argument(
-        "--format",
-        choices=("text", "markdown", "csv", "json"),
-        help="report format (default: text on a terminal, else markdown)",
-    )
-    what.add_argument(
-        "--output",
-        type=Path,
-        metavar="PATH",
-        help="write the report to PATH instead of printing it",
-    )
-    what.add_argument("--csv", type=Path, metavar="PATH", help="also write the CSV report to PATH")
-    what.add_argument(
-        "--json", type=Path, metavar="PATH", help="also write the JSON report to PATH"
-    )
-    what.add_argument(
-        "--save-snapshot",
-        type=Path,
-        metavar="FILE",
-        help="save the fetched runs to FILE (for --snapshot)",
-    )
-    what.add_argument(
-        "--require-same-data",
-        action="store_true",
-        help="fail the gate when candidates and baselines used different data versions",
-    )
-    what.add_argument(
-        "--wait",
-        metavar="DURATION",
-        help="wait up to DURATION (90s, 20m, 1h) for candidate runs to finish",
-    )
-    what.add_argument(
-        "--fail-on-regression",
-        action="store_true",
-        help="exit non-zero unless the verdict is pass: 1 regression, 6 diverged, 7 missing "
-        "metric, 8 no baseline, 9 no runs, 10 pending",
-    )
-    what.add_argument(
-        "--allow-missing",
-        action="store_true",
-        help="with --fail-on-regression, exit 0 when evidence is missing (no runs, no baseline, "
-        "a missing metric, runs not finished); regressions and divergence still fail",
-    )
-    what.add_argument(
-        "--debug", action="store_true", help="log what is sent and received (never the API key)"
-    )
-
+    for opt in OPTIONS + CLI_ONLY:
+        if opt.flag:
+            add_option(report, opt)
     action = commands.add_parser(
         "action",
         help="run as the GitHub Action (reads INPUT_* and GITHUB_* variables; used by action.yml)",
@@ -362,7 +162,7 @@ def _parser() -> argparse.ArgumentParser:
     action.add_argument(
         "--compat", action="store_true", help="behave as machine-learning-apps/wandb-action"
     )
-    action.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    action.add_argument("--debug", action="store_const", const="true", help=argparse.SUPPRESS)
     return parser
 
 

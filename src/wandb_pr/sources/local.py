@@ -21,17 +21,25 @@ __all__ = ["LocalRunSource"]
 class LocalRunSource:
     """Selects candidates and baselines from a fixed collection of runs."""
 
+    app_url: str | None = None
+    """Local runs have no W&B app to link to."""
+    supports_artifacts = False
+    """Snapshots and offline runs hold no artifact registry."""
+
     def __init__(
         self,
         runs: Iterable[Run],
         *,
         description: str,
         unreadable: Iterable[UnreadableRun] = (),
+        warnings: Iterable[str] = (),
     ) -> None:
         self._runs = tuple(runs)
         self._unreadable = tuple(unreadable)
         self.description = description
         """Where the runs came from, for messages (e.g. ``offline runs in ./wandb``)."""
+        self.warnings = tuple(warnings)
+        """What reading the runs found wrong; every fetch carries them to the report."""
 
     def fetch(self, selection: Selection) -> RunSet:
         """Evaluate the selection's filters over the runs of the selection's project."""
@@ -47,7 +55,12 @@ class LocalRunSource:
             baselines = [run for run, doc in documents if matches(wanted, doc)]
         run_set = assemble(selection, candidates, baselines, where=self.description)
         empty = None if self._runs or self._unreadable else f"no {self.description}"
-        return replace(run_set, unreadable=self._unreadable, empty_source=empty)
+        return replace(
+            run_set,
+            unreadable=self._unreadable,
+            empty_source=empty,
+            warnings=self.warnings + run_set.warnings,
+        )
 
     @staticmethod
     def _in_project(run: Run, selection: Selection) -> bool:

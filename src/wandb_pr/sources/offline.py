@@ -40,8 +40,8 @@ from typing import Any
 
 from wandb_pr.errors import OfflineRunError
 from wandb_pr.models import HistoryPoint, Run, RunState, UnreadableRun
+from wandb_pr.sources.wandb_keys import INTERNAL_CONFIG_KEYS
 from wandb_pr.sources.wandb_log import read_log
-from wandb_pr.sources.wandb_query import INTERNAL_CONFIG_KEYS
 
 __all__ = ["OfflineRuns", "read_offline_dir", "read_offline_runs"]
 

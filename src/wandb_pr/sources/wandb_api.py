@@ -170,6 +170,9 @@ class WandbClient:
 class WandbRunSource:
     """Fetches a selection's runs from W&B: one request when each side fits in a page."""
 
+    supports_artifacts = True
+    """W&B finds the run that produced an artifact version."""
+
     def __init__(self, client: WandbClient) -> None:
         self._client = client
 
@@ -177,6 +180,11 @@ class WandbRunSource:
     def app_url(self) -> str:
         """The W&B app's URL, for links to projects and runs."""
         return self._client.app_url
+
+    @property
+    def description(self) -> str:
+        """Where the runs come from, for messages."""
+        return f"W&B at {self._client.app_url}"
 
     def fetch(self, selection: Selection) -> RunSet:
         """Page through both sides together until neither has more runs."""

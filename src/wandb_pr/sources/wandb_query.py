@@ -15,6 +15,7 @@ from typing import Any, TypeGuard
 
 from wandb_pr.errors import WandbQueryError
 from wandb_pr.models import ArtifactUse, HistoryPoint, Run, RunState
+from wandb_pr.sources.wandb_keys import INTERNAL_CONFIG_KEYS
 
 __all__ = [
     "INTERNAL_CONFIG_KEYS",
@@ -24,8 +25,6 @@ __all__ = [
     "parse_run",
     "unwrap_config",
 ]
-
-INTERNAL_CONFIG_KEYS = frozenset({"_wandb", "wandb_version"})
 
 ARTIFACTS_PER_RUN = 50
 """Input artifacts read per run (an evaluation run uses a handful; more are left out)."""
