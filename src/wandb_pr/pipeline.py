@@ -1,5 +1,9 @@
 """The one place that wires every stage: selection -> fetch -> comparison -> renderers -> files.
 
+History is fetched after the comparison: fetch the runs (their summaries are the evidence),
+compare, choose what the charts draw (:mod:`wandb_pr.chart_plan`), fetch that history, render.
+History that cannot be had leaves the charts out with a line saying why; it never fails a report.
+
 No printing, no exiting, no environment: the CLI and the Action entry hand in settings and
 edges, and get back an :class:`Outcome` to print and choose an exit code from.
 """
@@ -13,9 +17,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from wandb_pr.chart_plan import HISTORY_SAMPLES, MAX_CHARTS, plan_history
 from wandb_pr.compare import Verdict, compare
 from wandb_pr.compare.provenance import commit_mismatches
-from wandb_pr.models import RunSet
+from wandb_pr.models import Run, RunSet
 from wandb_pr.publish.files import write_atomically
 from wandb_pr.publish.outputs import append_text, write_outputs
 from wandb_pr.render.csv_report import render_csv
@@ -24,7 +29,8 @@ from wandb_pr.render.markdown import SUMMARY_LIMIT, render_markdown
 from wandb_pr.render.report import Provenance, Report
 from wandb_pr.selection import Selection, build_selection, runs_of_nearest
 from wandb_pr.settings import Settings
-from wandb_pr.sources.interface import RunSource
+from wandb_pr.sources.interface import History, HistoryRequest, HistorySource, RunSource
+from wandb_pr.sources.results import history_of
 from wandb_pr.sources.snapshot import snapshot_document
 
 __all__ = ["Context", "Destinations", "Outcome", "Waiting", "produce", "write_files"]
@@ -130,8 +136,10 @@ def produce(
 
 def _produce_once(settings: Settings, source: RunSource, context: Context) -> Outcome:
     """Select, fetch and compare once."""
-    history_keys = tuple(dict.fromkeys(spec.name for spec in settings.metrics))
-    selection = build_selection(settings, history_keys=history_keys)
+    named = tuple(dict.fromkeys(spec.name for spec in settings.metrics))
+    selection = build_selection(
+        settings, history_keys=named[:MAX_CHARTS], history_samples=HISTORY_SAMPLES
+    )
     log.debug("candidates: %s", json.dumps(dict(selection.candidates.filters)))
     if selection.baselines is not None:
         log.debug("baselines: %s", json.dumps(dict(selection.baselines.filters)))
@@ -154,8 +162,41 @@ def _produce_once(settings: Settings, source: RunSource, context: Context) -> Ou
     )
     comparison = compare(run_set, settings.metrics, require_same_data=settings.require_same_data)
     alerts = stale + commit_mismatches(run_set.candidates, settings.sha_key)
+    request = plan_history(comparison, named)
+    if request is not None:
+        run_set, left_out = _with_history(source, request, run_set)
+        alerts += left_out
     report = Report(comparison, run_set, provenance, settings.config_keys, alerts=alerts)
     return Outcome(selection, report)
+
+
+def _with_history(
+    source: RunSource, request: HistoryRequest, run_set: RunSet
+) -> tuple[RunSet, tuple[str, ...]]:
+    """The runs with exactly the history the charts draw, and an alert if it could not be had."""
+    if isinstance(source, HistorySource):
+        history = source.fetch_history(request, run_set)
+    else:
+        history = History(history_of(request, run_set))
+    alerts: tuple[str, ...] = ()
+    if history.left_out is not None:
+        alerts = (
+            f"Charts left out: {history.left_out}. The verdict and the tables rest on the run "
+            "summaries, which are complete.",
+        )
+
+    def charted(run: Run) -> Run:
+        points = history.points.get(run.id, {})
+        return run if points == run.history else replace(run, history=points)
+
+    return (
+        replace(
+            run_set,
+            candidates=tuple(map(charted, run_set.candidates)),
+            baselines=tuple(map(charted, run_set.baselines)),
+        ),
+        alerts,
+    )
 
 
 def _nearest_candidates(

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from wandb_pr.filters import matches, run_document
 from wandb_pr.models import Run, RunSet
 from wandb_pr.selection import Selection
-from wandb_pr.sources.results import assemble
+from wandb_pr.sources.interface import History, HistoryRequest
+from wandb_pr.sources.results import assemble, history_of
 
 __all__ = ["LocalRunSource"]
 
@@ -38,6 +39,10 @@ class LocalRunSource:
             wanted = selection.baselines.filters
             baselines = [run for run, doc in documents if matches(wanted, doc)]
         return assemble(selection, candidates, baselines, where=self.description)
+
+    def fetch_history(self, request: HistoryRequest, run_set: RunSet) -> History:
+        """The requested history: the runs carry it already."""
+        return History(history_of(request, run_set))
 
     @staticmethod
     def _in_project(run: Run, selection: Selection) -> bool:
