@@ -141,11 +141,11 @@ class WandbTestServer(LoopbackServer[Fault, "RecordedRequest"]):
         if self._delay_or_reset(handler, fault):
             return
         first = (body.get("variables") or {}).get("first") if isinstance(body, dict) else None
-        if self.hold_pages_over is not None and isinstance(first, int):
-            if first > self.hold_pages_over:
-                self._stopping.wait(600)
-                handler.close_connection = True
-                return
+        hold = self.hold_pages_over
+        if hold is not None and isinstance(first, int) and first > hold:
+            self._stopping.wait(600)
+            handler.close_connection = True
+            return
         if fault is not None and fault.kind == "status":
             self._send(handler, record, fault.status, fault.body or b"", fault.headers)
             return
