@@ -120,6 +120,7 @@ def test_a_side_that_found_other_runs_is_refused(tmp_path: Path) -> None:
 def test_bench_prints_both_sides_request_counts(capsys: pytest.CaptureFixture[str]) -> None:
     """``bench.run`` prints both sides' request counts: 1 for wandb-pr, the N+1 for wandb.Api()."""
     sizes = ["--runs", "200", "--history-steps", "50", "--memory-sizes", "100,200"]
+    sizes += ["--wide-candidates", "200"]
     code = main([*sizes, "--latency", "0", "--repeat", "1", "--skip-startup"])
     out = capsys.readouterr().out
     assert code == 0
@@ -131,3 +132,7 @@ def test_bench_prints_both_sides_request_counts(capsys: pytest.CaptureFixture[st
     assert "faster to the report" in out
     memory = table_rows(out, "runs in project")
     assert [cells[-1] for cells in memory.values()] == ["1", "1"]
+    # the wide sweep of 200 + 60: pages of 20, 100 and 80 runs, then one history request
+    assert "- wandb-pr: " in out
+    assert " 4 requests (target: <= 25)" in out
+    assert [cells[-1] for cells in table_rows(out, "candidates").values()] == ["4"]
