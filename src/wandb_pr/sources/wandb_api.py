@@ -78,6 +78,67 @@ class _Size:
         return f"{self.runs} {self.unit}"
 
 
+@dataclass
+class _Page:
+    """One request for a page of each pending side; it asks for fewer runs when W&B cannot
+    answer it in time, and the selection's page size follows it down."""
+
+    selection: Selection
+    sides: Mapping[str, Query]
+    """The sides that have more runs, by name."""
+    cursors: Mapping[str, str | None]
+    """Where each side's page starts."""
+    runs: int
+    """Runs a side on this page."""
+    size: _Size
+    """The selection's page size, kept at the smaller size once a page was halved."""
+    inline: bool
+    """Whether the page carries the chart metrics' history (the first page)."""
+    artifact: ArtifactRef | None
+    """An artifact version whose producing run is a baseline (the first page)."""
+
+    def document(self) -> str:
+        """The GraphQL document."""
+        return build_document(
+            list(self.sides), with_history=self.inline, with_artifact=self.artifact is not None
+        )
+
+    def variables(self) -> dict[str, Any]:
+        """Its variables, for the current number of runs."""
+        selection = self.selection
+        variables: dict[str, Any] = {
+            "entity": selection.entity,
+            "project": selection.project,
+            "first": self.runs,
+        }
+        for side, query in self.sides.items():
+            variables[f"{side}Filters"] = json.dumps(dict(query.filters))
+            variables[f"{side}Cursor"] = self.cursors[side]
+        if self.inline:
+            variables["historySpecs"] = history_specs(
+                selection.history_keys, selection.history_samples
+            )
+        if self.artifact is not None:
+            variables["artifactEntity"] = self.artifact.entity
+            variables["artifactProject"] = self.artifact.project
+            variables["artifactName"] = self.artifact.name
+        return variables
+
+    def lighten(self) -> str | None:
+        """Halve the page (down to the floor) for the rest of the selection; what it asks now."""
+        if self.runs <= self.size.floor:
+            return None
+        self.runs = max(self.size.floor, self.runs // 2)
+        self.size.runs = min(self.size.runs, self.runs)
+        return f"a page of {self.runs} runs"
+
+    def what(self) -> str:
+        """What it asks for, in words."""
+        keys = len(self.selection.history_keys)
+        history = f" with history for {_count(keys, 'metric')}" if self.inline else ""
+        return f"a page of {self.runs} runs{history}"
+
+
 class WandbRunSource:
     """Fetches a selection's runs from W&B, then the history its charts draw."""
 
@@ -111,38 +172,17 @@ class WandbRunSource:
             page += 1
             inline = bool(selection.history_keys) and page == 1
             artifact = selection.baseline_artifact if page == 1 else None
-            this = _Size(min(size.runs, FIRST_PAGE_WITH_HISTORY) if inline else size.runs, 0)
-
-            def variables(
-                pending: list[str] = pending,
-                this: _Size = this,
-                artifact: ArtifactRef | None = artifact,
-                inline: bool = inline,
-            ) -> dict[str, Any]:
-                return self._variables(
-                    selection, pending, sides, cursors, first=this.runs, inline=inline
-                ) | _artifact_variables(artifact)
-
-            def lighten(this: _Size = this) -> str | None:
-                if this.runs <= size.floor:
-                    return None
-                this.runs = max(size.floor, this.runs // 2)
-                size.runs = min(size.runs, this.runs)  # kept for the rest of the selection
-                return f"a page of {this.runs} runs"
-
-            def what(this: _Size = this, inline: bool = inline) -> str:
-                with_history = (
-                    f" with history for {_count(len(selection.history_keys), 'metric')}"
-                    if inline
-                    else ""
-                )
-                return f"a page of {this.runs} runs{with_history}"
-
+            request = _Page(
+                selection,
+                {side: sides[side] for side in pending},
+                cursors,
+                runs=min(size.runs, FIRST_PAGE_WITH_HISTORY) if inline else size.runs,
+                size=size,
+                inline=inline,
+                artifact=artifact,
+            )
             data = self._client.execute(
-                build_document(pending, with_history=inline, with_artifact=artifact is not None),
-                variables,
-                what=what,
-                lighten=lighten,
+                request.document(), request.variables, what=request.what, lighten=request.lighten
             )
             if artifact is not None:
                 run, source = self._artifact_run(data, artifact, selection)
@@ -277,31 +317,6 @@ class WandbRunSource:
         label = f"{artifact} (v{version})" if isinstance(version, int) else str(artifact)
         return run, f"run {run.name} ({run.id}), which produced {label}"
 
-    def _variables(
-        self,
-        selection: Selection,
-        pending: list[str],
-        sides: Mapping[str, Query],
-        cursors: Mapping[str, str | None],
-        *,
-        first: int,
-        inline: bool,
-    ) -> dict[str, Any]:
-        """Variables for one page request of ``first`` runs a side."""
-        variables: dict[str, Any] = {
-            "entity": selection.entity,
-            "project": selection.project,
-            "first": first,
-        }
-        for side in pending:
-            variables[f"{side}Filters"] = json.dumps(dict(sides[side].filters))
-            variables[f"{side}Cursor"] = cursors[side]
-        if inline:
-            variables["historySpecs"] = history_specs(
-                selection.history_keys, selection.history_samples
-            )
-        return variables
-
     def _read_page(
         self, data: Mapping[str, Any], side: str, selection: Selection, *, inline: bool
     ) -> tuple[list[Run], str | None]:
@@ -337,17 +352,6 @@ class WandbRunSource:
             return runs, None
         cursor = edges[-1].get("cursor") or connection["pageInfo"].get("endCursor")
         return runs, cursor if isinstance(cursor, str) else None
-
-
-def _artifact_variables(artifact: ArtifactRef | None) -> dict[str, Any]:
-    """The variables naming the artifact version whose producing run is a baseline."""
-    if artifact is None:
-        return {}
-    return {
-        "artifactEntity": artifact.entity,
-        "artifactProject": artifact.project,
-        "artifactName": artifact.name,
-    }
 
 
 def _count(n: int, noun: str) -> str:
