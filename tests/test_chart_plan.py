@@ -13,7 +13,7 @@ def sweep(candidates: int, baselines: int, *, worse: str) -> Comparison:
     """A comparison where metric ``worse`` regressed and every other metric is unchanged."""
 
     def summary(candidate: bool, i: int) -> dict[str, float]:
-        values = {name: 1.0 + (i % 3) / 100 for name in NAMES}
+        values = dict.fromkeys(NAMES, 1.0 + i % 3 / 100)
         values[worse] = (2.0 if candidate else 1.0) + (i % 3) / 100
         return values
 
