@@ -19,6 +19,7 @@ from tests.wandb_server import WandbTestServer
 from tests.wandb_server.faults import status
 from wandb_pr.chart_plan import HISTORY_SAMPLES, RUNS_PER_SIDE, evenly_spaced
 from wandb_pr.cli import main
+from wandb_pr.errors import WandbUnavailable
 from wandb_pr.retry import RetryPolicy
 from wandb_pr.sources.wandb_api import FIRST_PAGE_WITH_HISTORY, WandbClient
 
@@ -216,3 +217,25 @@ def test_an_exhausted_rate_limit_waits_for_its_reset(wandb_server: WandbTestServ
         answer = client.execute("query { viewer { username } }", {})
     assert answer == {"viewer": {"username": "tester"}}
     assert waits == [2.0]
+
+
+def test_a_connection_that_times_out_is_nothing_answering() -> None:
+    """A connect timeout twice (a host that drops packets) is "nothing answers", not slowness."""
+    attempts: list[str] = []
+
+    def drop(request: httpx.Request) -> httpx.Response:
+        attempts.append(str(request.url))
+        raise httpx.ConnectTimeout("timed out", request=request)
+
+    with httpx.Client(transport=httpx.MockTransport(drop)) as http:
+        client = WandbClient(
+            http, api_key="k" * 40, base_url="http://10.255.255.1", sleep=lambda _: None
+        )
+        with pytest.raises(WandbUnavailable) as caught:
+            client.execute("query { viewer { username } }", {})
+    assert (
+        caught.value.message
+        == "Nothing answers at http://10.255.255.1 (ConnectTimeout: timed out)."
+    )
+    assert "WANDB_BASE_URL" in (caught.value.tip or "")
+    assert attempts == ["http://10.255.255.1/graphql"] * 2

@@ -11,9 +11,10 @@ DESIGN: one time budget, failures named for what they are.
   time leaves room to ask again for less), and no attempt starts after it.
 * A request may be made lighter after a timeout or a 5xx (``lighten``, see
   :func:`~wandb_pr.retry.retrying`): the run source halves its page instead of resending it.
-* Nothing answering the connection (refused, unknown host) is not W&B being busy: after one
-  quick second try the client gives up with "nothing answers at URL" and the
-  ``WANDB_BASE_URL`` hint, in about a second rather than at the deadline.
+* Nothing answering the connection (refused, unknown host, no answer to connect) is not W&B
+  being busy: after one quick second try the client gives up with "nothing answers at URL"
+  and the ``WANDB_BASE_URL`` hint, in about a second (refused, unknown host) rather than at
+  the deadline.
 * A timeout says how long, for what (``what``: "a page of 50 runs with history for 6
   metrics") and how to ask for less; only a 429 speaks of rate limits. ``RateLimit-Remaining:
   0`` with ``RateLimit-Reset`` on any answer makes the next request wait for the reset.
@@ -211,11 +212,7 @@ class WandbClient:
             response = send_within(
                 self._http, "POST", self.endpoint, timeout=timeout, json=payload, auth=self._auth
             )
-        except httpx.TimeoutException as exc:
-            raise Transient(
-                f"no answer within {seconds(timeout)} s", kind="timeout", timeout=timeout
-            ) from exc
-        except httpx.ConnectError as exc:
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             self._connect_failures += 1
             reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             if self._connect_failures >= CONNECT_ATTEMPTS:
@@ -225,6 +222,10 @@ class WandbClient:
                     "(e.g. https://wandb.example.com); for W&B cloud leave it unset.",
                 ) from exc
             raise Transient(reason, kind="connect") from exc
+        except httpx.TimeoutException as exc:
+            raise Transient(
+                f"no answer within {seconds(timeout)} s", kind="timeout", timeout=timeout
+            ) from exc
         except httpx.TransportError as exc:
             raise Transient(
                 f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
