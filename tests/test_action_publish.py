@@ -136,8 +136,10 @@ def test_github_down_exits_5_after_writing_everything(
 def test_issue_comment_with_trigger_reports_on_the_pr_head(
     runner: dict[str, str], tmp_path: Path, github_server: GitHubTestServer
 ) -> None:
-    """'/wandb' on a PR looks up its head commit and comments."""
-    event = {"issue": {"number": 7, "pull_request": {}}, "comment": {"body": "/wandb please"}}
+    """'/wandb' by a collaborator with write access looks up the PR's head commit and comments."""
+    github_server.add_collaborator("octo", "app", "maintainer", "maintain")
+    comment = {"body": "/wandb please", "user": {"login": "maintainer"}}
+    event = {"issue": {"number": 7, "pull_request": {}}, "comment": comment}
     code, _, err = run_action(runner, tmp_path, "issue_comment", event)
     assert code == 0, err
     assert len(github_server.comments("octo", "app", 7)) == 1
@@ -169,7 +171,8 @@ def test_fork_safe_pr_number_input(
     runner: dict[str, str], tmp_path: Path, github_server: GitHubTestServer
 ) -> None:
     """The fork-safe publish stage passes pr-number; a non-number is refused before any request."""
-    event = {"workflow_run": {"head_sha": HEAD, "pull_requests": []}}
+    run = {"head_sha": HEAD, "pull_requests": [], "head_repository": {"full_name": "octo/app"}}
+    event = {"workflow_run": run}
     code, _, err = run_action(
         {**runner, "INPUT_PR_NUMBER": "7; rm -rf"}, tmp_path, "workflow_run", event
     )
@@ -284,3 +287,31 @@ def test_different_data_fails_the_gate_with_its_reason(
         "(holdout)" in out
     )
     assert outputs(runner)["verdict"] == "different-data"
+
+
+@pytest.mark.parametrize(
+    ("allow", "code", "conclusion"), [("false", 8, "failure"), ("true", 0, "neutral")]
+)
+def test_no_baseline_fails_the_gate_unless_allowed(
+    runner: dict[str, str],
+    tmp_path: Path,
+    github_server: GitHubTestServer,
+    allow: str,
+    code: int,
+    conclusion: str,
+) -> None:
+    """No baseline found: exit 8 and a failed check; allow-missing: exit 0 and neutral."""
+    env = {
+        **runner,
+        "INPUT_BASELINE_TAGS": "no-such-tag",
+        "INPUT_CHECK": "true",
+        "INPUT_FAIL_ON_REGRESSION": "true",
+        "INPUT_ALLOW_MISSING": allow,
+    }
+    got, out, _ = run_action(env, tmp_path, "pull_request", PR_EVENT)
+    assert got == code
+    assert ("::error title=wandb-pr::⚠️ wandb-pr: no baseline runs found" in out) == (code != 0)
+    check = github_server.check_runs("octo", "app")[0]
+    assert check["conclusion"] == conclusion
+    assert check["output"]["title"].startswith("⚠️ wandb-pr: no baseline runs found")
+    assert outputs(runner)["verdict"] == "no-baseline"

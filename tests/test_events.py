@@ -19,12 +19,12 @@ HEAD, BASE, MERGE = "a" * 40, "b" * 40, "c" * 40
         (
             "pull_request",
             {"pull_request": {"number": 7, "head": {"sha": HEAD}, "base": {"sha": BASE}}},
-            EventCommit(HEAD, "pull_request.head.sha", base_sha=BASE, pr_number=7),
+            EventCommit(HEAD, "pull_request.head.sha", base_sha=BASE, pr_number=7, merge_sha=MERGE),
         ),
         (
             "pull_request_target",
             {"pull_request": {"number": 7, "head": {"sha": HEAD}}},
-            EventCommit(HEAD, "pull_request.head.sha", pr_number=7),
+            EventCommit(HEAD, "pull_request.head.sha", pr_number=7, merge_sha=MERGE),
         ),
         (
             "workflow_run",

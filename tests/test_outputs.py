@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tests.factories import make_run
 from wandb_pr.models import RunSet
 from wandb_pr.publish.files import write_atomically
-from wandb_pr.publish.outputs import format_outputs
+from wandb_pr.publish.outputs import format_outputs, single_line
 from wandb_pr.render.csv_report import render_csv
 from wandb_pr.render.json_report import render_json
 from wandb_pr.selection import build_selection
@@ -45,10 +45,17 @@ def parse_github_output(text: str) -> dict[str, str]:
 
 
 @given(st.dictionaries(st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True), st.text()))
-def test_outputs_round_trip(outputs: dict[str, str]) -> None:
-    """Any value, multiline or containing '=' and '<<', reads back exactly as written."""
-    cleaned = {k: v.replace("\r", "") for k, v in outputs.items()}
-    assert parse_github_output(format_outputs(cleaned)) == cleaned
+def test_outputs_are_one_line_each_and_read_back(outputs: dict[str, str]) -> None:
+    """Any value, with line breaks, '=' or '<<', is one line that reads back with its control
+    characters escaped (and unchanged when it had none)."""
+    text = format_outputs(outputs)
+    assert len(text.splitlines()) == len(outputs)
+    assert not any(c in text for c in "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+    read = parse_github_output(text)
+    assert read == {name: single_line(value) for name, value in outputs.items()}
+    for name, value in outputs.items():
+        if value.isprintable():
+            assert read[name] == value
 
 
 def test_seed_csv_columns_and_cells() -> None:
@@ -98,7 +105,7 @@ def test_seed_csv_columns_and_cells() -> None:
         "s1",
         "n",
         "0.9",
-        "",
+        "NaN",  # logged NaN; an empty cell means "not logged"
         "0.1",
         "candidate",
     ]

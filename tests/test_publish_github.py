@@ -195,13 +195,28 @@ def test_rate_limit_beyond_the_deadline_gives_up(repo: GitHubTestServer) -> None
             )
 
 
+def test_allow_missing_makes_missing_evidence_neutral_never_success(
+    repo: GitHubTestServer, publisher: GitHubPublisher
+) -> None:
+    """With allow-missing, no-baseline is a neutral check; a regression still fails."""
+    for verdict in (Verdict.NO_BASELINE, Verdict.REGRESSION):
+        publisher.check_run(
+            HEAD, name="wandb-pr", verdict=verdict, title="t", render=body("s"), allow_missing=True
+        )
+    conclusions = [check["conclusion"] for check in repo.check_runs("octo", "app")]
+    assert sorted(conclusions) == ["failure", "neutral"]
+
+
 @pytest.mark.parametrize(
     ("verdict", "conclusion", "state"),
     [
         (Verdict.PASS, "success", "success"),
         (Verdict.REGRESSION, "failure", "failure"),
-        (Verdict.PENDING, "neutral", "pending"),
-        (Verdict.NO_RUNS, "neutral", "error"),
+        (Verdict.PENDING, "failure", "pending"),
+        (Verdict.NO_RUNS, "failure", "error"),
+        (Verdict.NO_BASELINE, "failure", "error"),
+        (Verdict.MISSING_METRIC, "failure", "error"),
+        (Verdict.DIVERGED, "failure", "failure"),
         (Verdict.DIFFERENT_DATA, "failure", "failure"),
     ],
 )
@@ -212,7 +227,7 @@ def test_check_run_and_status_follow_the_verdict(
     conclusion: str,
     state: str,
 ) -> None:
-    """Every verdict maps to a check conclusion and a commit status state."""
+    """Every verdict maps to a check conclusion and a status state; only pass is success."""
     url = publisher.check_run(HEAD, name="wandb-pr", verdict=verdict, title="t", render=body("s"))
     publisher.commit_status(
         HEAD, context="wandb-pr", verdict=verdict, description="d" * 200, target_url=None

@@ -28,13 +28,15 @@ from wandb_pr.action_inputs import (
 )
 from wandb_pr.cli import git_first_parents
 from wandb_pr.commands import load_event, open_offline_source, open_wandb_source, workflow_run_url
+from wandb_pr.compare import Verdict
 from wandb_pr.errors import InputError, PublishError
 from wandb_pr.events import EventCommit, event_commit
 from wandb_pr.models import StateCounts
 from wandb_pr.pipeline import Context, Destinations, Outcome, Waiting, produce, write_files
 from wandb_pr.publish.github import GitHubPublisher
-from wandb_pr.publish.outputs import write_outputs
+from wandb_pr.publish.outputs import single_line, write_outputs
 from wandb_pr.publish.to_github import Target, publish
+from wandb_pr.render.markdown import plain_headline
 from wandb_pr.settings import (
     Settings,
     parse_duration,
@@ -48,7 +50,7 @@ log = logging.getLogger(__name__)
 
 def run_action(*, env: Mapping[str, str], compat: bool, stdout: TextIO, stderr: TextIO) -> int:
     """Run the Action: fetch, write files and outputs, then publish; return the exit code."""
-    from wandb_pr.cli import EXIT_OK, EXIT_PUBLISH, EXIT_REGRESSION
+    from wandb_pr.cli import EXIT_OK, EXIT_PUBLISH, gate_exit_code
 
     inputs = Inputs(env, compat)
     env = with_wandb_inputs(env, inputs)
@@ -76,6 +78,9 @@ def run_action(*, env: Mapping[str, str], compat: bool, stdout: TextIO, stderr: 
                 pr_input=inputs.get("pr-number"),
                 trigger=inputs.get("trigger-phrase") or "/wandb",
                 publisher=publisher,
+                warn=lambda text: stdout.write(
+                    f"::warning title=wandb-pr::{_escape_command(text)}\n"
+                ),
             )
             if resolved is None:
                 stdout.write("wandb-pr: this comment does not ask for a report; nothing to do.\n")
@@ -98,9 +103,11 @@ def run_action(*, env: Mapping[str, str], compat: bool, stdout: TextIO, stderr: 
         outcome = write_files(outcome, settings, destinations, outputs=outputs)
         _log_outcome(outcome, stdout, compat=compat)
         code = EXIT_OK
-        if not compat and outcome.regressed and flag(inputs, "fail-on-regression"):
+        if not compat and outcome.gate_failed and flag(inputs, "fail-on-regression"):
             stdout.write(f"::error title=wandb-pr::{_escape_command(_gate_failure(outcome))}\n")
-            code = EXIT_REGRESSION
+            code = gate_exit_code(
+                outcome.report.comparison.verdict, allow_missing=settings.allow_missing
+            )
         if publisher is not None and options is not None:
             target = Target(_commit_under_review(settings, event), event.pr_number, event_name)
             try:
@@ -183,10 +190,12 @@ def _earlier_commits(
 def _gate_failure(outcome: Outcome) -> str:
     """Why the gate failed, for the error annotation."""
     comparison = outcome.report.comparison
-    if comparison.regressions:
+    if comparison.verdict is Verdict.DIFFERENT_DATA:
+        names = ", ".join(version.name for version in comparison.different_data)
+        return f"Candidates and baselines were evaluated on different data ({names})"
+    if comparison.verdict is Verdict.REGRESSION:
         return "Regression in " + ", ".join(comparison.regressions)
-    names = ", ".join(version.name for version in comparison.different_data)
-    return f"Candidates and baselines were evaluated on different data ({names})"
+    return plain_headline(outcome.report)
 
 
 def _commit_under_review(settings: Settings, event: EventCommit) -> str | None:
@@ -291,19 +300,21 @@ def _compat_outputs(counts: StateCounts) -> dict[str, str]:
 def _log_outcome(outcome: Outcome, stdout: TextIO, *, compat: bool) -> None:
     """A few lines for the job log."""
     counts = outcome.run_set.counts
+    description = single_line(outcome.selection.candidates.description)
     stdout.write(
-        f"wandb-pr: {counts.total} candidate runs ({outcome.selection.candidates.description}): "
+        f"wandb-pr: {counts.total} candidate runs ({description}): "
         f"{counts.finished} finished, {counts.running} running, {counts.crashed} crashed, "
         f"{counts.aborted} aborted; {counts.baselines} baseline runs.\n"
     )
     for kind, path in outcome.written.items():
         if compat:  # the original action's line
             rows = counts.finished + counts.baselines
-            stdout.write(f"{rows} runs written to {path}\n")
+            stdout.write(f"{rows} runs written to {single_line(str(path))}\n")
         else:
-            stdout.write(f"wandb-pr: wrote the {kind} report to {path}\n")
+            stdout.write(f"wandb-pr: wrote the {kind} report to {single_line(str(path))}\n")
 
 
 def _escape_command(text: str) -> str:
-    """Escape a workflow command's message (``%``, CR, LF), as the Actions toolkit does."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape a workflow command's message (``%``, CR, LF) as the Actions toolkit does, and any
+    other control character as a visible escape, so the command stays one line."""
+    return single_line(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))

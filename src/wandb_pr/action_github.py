@@ -7,17 +7,17 @@ connections); the publishing rules themselves live in :mod:`wandb_pr.publish`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import httpx
 
 from wandb_pr import __version__
-from wandb_pr.errors import InputError
+from wandb_pr.errors import GitHubPermissionError, InputError
 from wandb_pr.events import PULL_REQUEST_EVENTS, EventCommit, mentions_trigger
 from wandb_pr.publish.github import GitHubPublisher
-from wandb_pr.publish.github_api import DEFAULT_API_URL, GitHubClient
+from wandb_pr.publish.github_api import DEFAULT_API_URL, GitHubClient, GitHubResponseError
 from wandb_pr.retry import RetryPolicy
 
 __all__ = ["GitHubSetup", "open_publisher", "resolve_event"]
@@ -72,13 +72,16 @@ def resolve_event(
     pr_input: str,
     trigger: str,
     publisher: GitHubPublisher | None,
+    warn: Callable[[str], object],
 ) -> EventCommit | None:
     """Complete what the event leaves open; ``None`` when the event asks for no report.
 
     ``issue_comment``: only a comment on a pull request that starts a line with the trigger
-    phrase asks for a report; the pull request's head commit is looked up. ``workflow_run``: the
-    pull request comes from the ``pr-number`` input (the fork-safe pattern passes it as an
-    artifact), else from the payload, else from the commit.
+    phrase, by someone with write access to the repository, asks for a report; the pull
+    request's head commit is looked up. ``workflow_run``: the pull request comes from the
+    ``pr-number`` input (the fork-safe pattern passes it as an artifact the fork wrote, so it is
+    checked: the pull request's head must be the run's head commit and repository, else nothing
+    is published to it), else from the payload, else from the commit.
     """
     if pr_input:
         if not pr_input.isdigit() or int(pr_input) <= 0:
@@ -95,8 +98,12 @@ def resolve_event(
                 "An issue_comment event needs a GitHub token to look up the pull request.",
                 tip="Pass github-token (the default, github.token, works).",
             )
+        if not _may_trigger(publisher, event.commenter, warn):
+            return None
         pull = publisher.pull_request(event.pr_number)
         return replace(event, sha=pull.head_sha, base_sha=pull.base_sha, source="the pull request")
+    if event_name == "workflow_run" and pr_input and publisher:
+        return _bound_to_run(publisher, event, warn)
     if event_name == "workflow_run" and event.pr_number is None and event.sha and publisher:
         return replace(event, pr_number=publisher.pull_request_of(event.sha))
     if pr_input and event_name not in PULL_REQUEST_EVENTS | {"workflow_run"} and publisher:
@@ -104,3 +111,53 @@ def resolve_event(
         source = f"the head of pull request #{pull.number}"
         return replace(event, sha=pull.head_sha, base_sha=pull.base_sha, source=source)
     return event
+
+
+def _may_trigger(
+    publisher: GitHubPublisher, login: str | None, warn: Callable[[str], object]
+) -> bool:
+    """Whether the commenter has write (or admin) permission on the repository."""
+    if not login:
+        warn("The comment's author is not in the event; no report is made.")
+        return False
+    try:
+        permission = publisher.permission(login)
+    except GitHubPermissionError as exc:
+        warn(f"Cannot check {login}'s permission, so no report is made: {exc.message}")
+        return False
+    if permission in ("admin", "write"):
+        return True
+    warn(
+        f"{login} has {permission} permission on {publisher.repository}; a report on request "
+        "needs write permission. Nothing to do."
+    )
+    return False
+
+
+def _bound_to_run(
+    publisher: GitHubPublisher, event: EventCommit, warn: Callable[[str], object]
+) -> EventCommit:
+    """The event with ``pr-number`` kept only if that pull request's head is the run's."""
+    assert event.pr_number is not None
+    try:
+        pull = publisher.pull_request(event.pr_number)
+    except GitHubResponseError as exc:  # 404: no such pull request
+        warn(
+            f"pull request #{event.pr_number} was not found ({exc.message}); nothing is published."
+        )
+        return replace(event, pr_number=None)
+    same_sha = bool(event.sha) and pull.head_sha.lower() == (event.sha or "").lower()
+    same_repo = (
+        event.head_repository is not None
+        and pull.head_repository is not None
+        and pull.head_repository.lower() == event.head_repository.lower()
+    )
+    if same_sha and same_repo:
+        return replace(event, base_sha=event.base_sha or pull.base_sha)
+    head = f"{pull.head_repository or '?'}@{pull.head_sha[:12]}"
+    run = f"{event.head_repository or '?'}@{(event.sha or '?')[:12]}"
+    warn(
+        f"pull request #{pull.number}'s head ({head}) is not this workflow run's head ({run}): "
+        "nothing is published to it. The report is in the job summary and files."
+    )
+    return replace(event, pr_number=None)

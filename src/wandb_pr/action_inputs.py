@@ -106,12 +106,15 @@ def settings_from_inputs(inputs: Inputs, env: Mapping[str, str], event: EventCom
         parse_list(inputs.get("run-ids"), what=inputs.what("run-ids")), what=inputs.what("run-ids")
     )
     sha = parse_sha(inputs.get("sha"), what=inputs.what("sha"))
+    merge_sha = None
     if sha is None and not run_ids:
         sha = parse_sha(event.sha, what=f"the event's commit ({event.source})")
+        merge_sha = parse_sha(event.merge_sha, what="GITHUB_SHA (the merge commit)")
     settings = Settings(
         entity=entity,
         project=project,
         sha=sha,
+        merge_sha=merge_sha,
         secondary_sha=parse_sha(inputs.get("secondary-sha"), what=inputs.what("secondary-sha")),
         sha_key=parse_config_key(
             inputs.get("sha-key") or "github_sha", what=inputs.what("sha-key")
@@ -133,6 +136,7 @@ def settings_from_inputs(inputs: Inputs, env: Mapping[str, str], event: EventCom
         config_keys=parse_list(inputs.get("config-keys"), what=inputs.what("config-keys")),
         page_size=integer(inputs, "page-size", 100, 1, 1000),
         require_same_data=flag(inputs, "require-same-data"),
+        allow_missing=flag(inputs, "allow-missing"),
         baseline_artifact=parse_artifact_ref(
             inputs.get("baseline-artifact"), what=inputs.what("baseline-artifact")
         ),

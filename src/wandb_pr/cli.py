@@ -3,14 +3,23 @@
 This module and :mod:`wandb_pr.action_entry` are the only code that prints, exits, or reads
 ``os.environ``. Exit codes (also in the README):
 
-* 0 - the report was produced (and, with ``--fail-on-regression``, nothing regressed);
-* 1 - a regression was found and ``--fail-on-regression`` was given;
+* 0 - the report was produced (and, with ``--fail-on-regression``, the verdict is ``pass``, or
+  missing evidence was accepted with ``--allow-missing``);
+* 1 - ``--fail-on-regression``: a regression (or, with ``--require-same-data``, different data);
 * 2 - an input is wrong (a flag, an Action input, an environment variable);
 * 3 - the runs could not be fetched (W&B refused or was unavailable, a bad snapshot or run dir);
 * 4 - a report file or ``$GITHUB_OUTPUT`` could not be written;
 * 5 - the report was written, but GitHub did not take it (not for missing permissions: those
   are warnings);
+* 6 - ``--fail-on-regression``: a candidate diverged (NaN/inf where the baselines are finite);
+* 7 - ``--fail-on-regression``: a metric could not be compared (missing on a side, or no run
+  has it);
+* 8 - ``--fail-on-regression``: no baseline run to compare with;
+* 9 - ``--fail-on-regression``: no finished candidate run;
+* 10 - ``--fail-on-regression``: candidate runs are not finished (verdict pending);
 * 130 - interrupted.
+
+Codes 7-10 become 0 with ``--allow-missing``; 1 and 6 never do.
 """
 
 from __future__ import annotations
@@ -26,13 +35,20 @@ from pathlib import Path
 from typing import TextIO
 
 from wandb_pr import __version__
+from wandb_pr.compare import Verdict
+from wandb_pr.compare._exhaustive import unhandled
 from wandb_pr.errors import InputError, OutputError, PublishError, SourceError, WandbPrError
 
 __all__ = [
+    "EXIT_DIVERGED",
     "EXIT_FETCH",
     "EXIT_INPUT",
+    "EXIT_MISSING_METRIC",
+    "EXIT_NO_BASELINE",
+    "EXIT_NO_RUNS",
     "EXIT_OK",
     "EXIT_OUTPUT",
+    "EXIT_PENDING",
     "EXIT_PUBLISH",
     "EXIT_REGRESSION",
     "main",
@@ -44,6 +60,11 @@ EXIT_INPUT = 2
 EXIT_FETCH = 3
 EXIT_OUTPUT = 4
 EXIT_PUBLISH = 5
+EXIT_DIVERGED = 6
+EXIT_MISSING_METRIC = 7
+EXIT_NO_BASELINE = 8
+EXIT_NO_RUNS = 9
+EXIT_PENDING = 10
 EXIT_INTERRUPTED = 130
 
 REPORT_EXAMPLE = """\
@@ -90,6 +111,28 @@ def main(
     except KeyboardInterrupt:
         err.write("wandb-pr: interrupted\n")
         return EXIT_INTERRUPTED
+
+
+def gate_exit_code(verdict: Verdict, *, allow_missing: bool) -> int:
+    """The exit code ``--fail-on-regression`` gives a verdict (see the module docstring)."""
+    if verdict is Verdict.PASS:
+        return EXIT_OK
+    elif verdict is Verdict.REGRESSION or verdict is Verdict.DIFFERENT_DATA:
+        return EXIT_REGRESSION
+    elif verdict is Verdict.DIVERGED:
+        return EXIT_DIVERGED
+    elif allow_missing:
+        return EXIT_OK
+    elif verdict is Verdict.MISSING_METRIC:
+        return EXIT_MISSING_METRIC
+    elif verdict is Verdict.NO_BASELINE:
+        return EXIT_NO_BASELINE
+    elif verdict is Verdict.NO_RUNS:
+        return EXIT_NO_RUNS
+    elif verdict is Verdict.PENDING:
+        return EXIT_PENDING
+    else:
+        raise unhandled(verdict)
 
 
 def fail(exc: WandbPrError, err: TextIO) -> int:
@@ -299,7 +342,14 @@ def _parser() -> argparse.ArgumentParser:
     what.add_argument(
         "--fail-on-regression",
         action="store_true",
-        help="exit 1 when a metric regressed beyond its tolerance",
+        help="exit non-zero unless the verdict is pass: 1 regression, 6 diverged, 7 missing "
+        "metric, 8 no baseline, 9 no runs, 10 pending",
+    )
+    what.add_argument(
+        "--allow-missing",
+        action="store_true",
+        help="with --fail-on-regression, exit 0 when evidence is missing (no runs, no baseline, "
+        "a missing metric, runs not finished); regressions and divergence still fail",
     )
     what.add_argument(
         "--debug", action="store_true", help="log what is sent and received (never the API key)"

@@ -60,7 +60,7 @@ def run_report(
     args: argparse.Namespace, *, env: Mapping[str, str], stdout: TextIO, stderr: TextIO
 ) -> int:
     """The ``report`` command; returns the exit code."""
-    from wandb_pr.cli import EXIT_OK, EXIT_REGRESSION
+    from wandb_pr.cli import EXIT_OK, gate_exit_code
 
     if args.snapshot and args.runs_dir:
         raise InputError(
@@ -100,8 +100,8 @@ def run_report(
         stdout.write(text)
     for kind, path in written.items():
         stderr.write(f"wandb-pr: wrote the {kind} to {path}\n")
-    if args.fail_on_regression and outcome.regressed:
-        return EXIT_REGRESSION
+    if args.fail_on_regression:
+        return gate_exit_code(outcome.report.comparison.verdict, allow_missing=args.allow_missing)
     return EXIT_OK
 
 
@@ -140,8 +140,11 @@ def settings_from_args(
         entity, project = default_project
     run_ids = parse_run_ids(args.run_id, what="--run-id")
     sha = _sha_from_flag(args.sha) if args.sha else None
+    merge_sha = None
     if sha is None and not run_ids:
-        sha = parse_sha(_event(env).sha, what="the GitHub event's commit")
+        event = _event(env)
+        sha = parse_sha(event.sha, what="the GitHub event's commit")
+        merge_sha = parse_sha(event.merge_sha, what="GITHUB_SHA (the merge commit)")
     page_size = args.page_size if args.page_size is not None else DEFAULT_PAGE_SIZE
     if not 1 <= page_size <= 1000:
         raise InputError(f"--page-size must be between 1 and 1000, got {page_size}")
@@ -149,6 +152,7 @@ def settings_from_args(
         entity=entity,
         project=project,
         sha=sha,
+        merge_sha=merge_sha,
         secondary_sha=parse_sha(args.secondary_sha, what="--secondary-sha"),
         sha_key=parse_config_key(args.sha_key, what="--sha-key"),
         secondary_sha_key=parse_config_key(args.secondary_sha_key, what="--secondary-sha-key"),
@@ -162,6 +166,7 @@ def settings_from_args(
         config_keys=tuple(dict.fromkeys(args.config_key)),
         page_size=page_size,
         require_same_data=args.require_same_data,
+        allow_missing=args.allow_missing,
         baseline_commits=_base_commits(args.base_commit, args.base_depth),
         baseline_artifact=parse_artifact_ref(args.baseline_artifact, what="--baseline-artifact"),
     )
@@ -251,13 +256,15 @@ def _source(
 
 def open_offline_source(directory: Path, *, stderr: TextIO) -> LocalRunSource:
     """Runs that ``wandb`` wrote in offline mode under ``directory``."""
-    from wandb_pr.sources.offline import read_offline_runs
+    from wandb_pr.sources.offline import read_offline_dir
 
     def warn(message: str) -> None:
         stderr.write(f"wandb-pr: warning: {message}\n")
 
-    runs = read_offline_runs(directory, warn=warn)
-    return LocalRunSource(runs, description=f"offline runs under {directory}")
+    found = read_offline_dir(directory, warn=warn)
+    return LocalRunSource(
+        found.runs, description=f"offline runs under {directory}", unreadable=found.unreadable
+    )
 
 
 @contextmanager

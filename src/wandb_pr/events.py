@@ -1,7 +1,9 @@
 """What a GitHub Actions event says about the commit and pull request under review (pure).
 
 On ``pull_request`` events ``GITHUB_SHA`` is a merge commit GitHub made, not the commit the
-developer pushed and trained from; the pushed commit is ``pull_request.head.sha``. Payloads are
+developer pushed; the pushed commit is ``pull_request.head.sha``. A training job in the same
+workflow checks out the merge commit, so W&B records that one: both are the commit under review
+(:attr:`EventCommit.merge_sha`). Payloads are
 untrusted data: every field is type-checked, and anything unexpected reads as absent.
 """
 
@@ -31,6 +33,13 @@ class EventCommit:
     """The pull request's number, when the event carries it."""
     comment: str | None = None
     """The comment's text, on ``issue_comment`` events on a pull request."""
+    commenter: str | None = None
+    """The login of the comment's author, on ``issue_comment`` events on a pull request."""
+    head_repository: str | None = None
+    """``owner/repo`` the commit was pushed to (``workflow_run.head_repository.full_name``)."""
+    merge_sha: str | None = None
+    """On ``pull_request`` events: GitHub's merge commit (``GITHUB_SHA``), when it differs from
+    the head; runs trained on it are candidates too."""
 
 
 def event_commit(
@@ -46,11 +55,13 @@ def event_commit(
         pull = _mapping(payload.get("pull_request"))
         head = _sha(_mapping(pull.get("head")).get("sha"))
         if head:
+            merge = _sha(github_sha)
             return EventCommit(
                 head,
                 "pull_request.head.sha",
                 base_sha=_sha(_mapping(pull.get("base")).get("sha")),
                 pr_number=_number(pull.get("number")),
+                merge_sha=merge if merge and merge.lower() != head.lower() else None,
             )
     if event_name == "workflow_run":
         run = _mapping(payload.get("workflow_run"))
@@ -63,16 +74,19 @@ def event_commit(
                 "workflow_run.head_sha",
                 base_sha=_sha(_mapping(first.get("base")).get("sha")),
                 pr_number=_number(first.get("number")),
+                head_repository=_sha(_mapping(run.get("head_repository")).get("full_name")),
             )
     if event_name == "issue_comment":
         issue = _mapping(payload.get("issue"))
         if isinstance(issue.get("pull_request"), Mapping):  # present on pull requests only
-            body = _mapping(payload.get("comment")).get("body")
+            comment = _mapping(payload.get("comment"))
+            body = comment.get("body")
             return EventCommit(
                 None,
                 "the pull request of the comment",
                 pr_number=_number(issue.get("number")),
                 comment=body if isinstance(body, str) else "",
+                commenter=_sha(_mapping(comment.get("user")).get("login")),
             )
         return EventCommit(None, "nowhere (a comment on an issue, not a pull request)")
     sha = _sha(github_sha)

@@ -18,6 +18,7 @@ __all__ = [
     "RunSet",
     "RunState",
     "StateCounts",
+    "UnreadableRun",
 ]
 
 HistoryPoint = tuple[float, float]
@@ -34,12 +35,16 @@ class RunState(str, enum.Enum):
     KILLED = "killed"
     ABORTED = "aborted"
     PREEMPTED = "preempted"
+    PREEMPTING = "preempting"
     PENDING = "pending"
     UNKNOWN = "unknown"
 
     @classmethod
     def parse(cls, raw: object) -> RunState:
-        """Map W&B's ``state`` string onto a member; anything unrecognised is ``UNKNOWN``."""
+        """Map W&B's ``state`` string onto a member; anything unrecognised is ``UNKNOWN``.
+
+        ``UNKNOWN`` is never evidence: the comparison treats it as not finished yet.
+        """
         if isinstance(raw, str):
             try:
                 return cls(raw.strip().lower())
@@ -133,7 +138,7 @@ class StateCounts:
     aborted: int
     """Candidate runs that were killed or aborted."""
     other: int
-    """Candidate runs in any other state (preempted, pending, unknown)."""
+    """Candidate runs in any other state (preempted, preempting, pending, unknown)."""
     baselines: int
     """Baseline runs, whatever their state."""
 
@@ -172,6 +177,16 @@ _STATE_BUCKET: dict[RunState, str] = {
 
 
 @dataclass(frozen=True)
+class UnreadableRun:
+    """A run on disk that could not be read (killed before its first flush, a damaged header)."""
+
+    folder: str
+    """The run's folder (or file)."""
+    reason: str
+    """Why it could not be read."""
+
+
+@dataclass(frozen=True)
 class RunSet:
     """What a run source returns for a selection: the candidate runs and the baseline runs."""
 
@@ -183,6 +198,11 @@ class RunSet:
     """Things the user should know about the fetch (e.g. a requested run id that was not found)."""
     baseline_sources: tuple[str, ...] = ()
     """How baselines beyond the selection's query were found (the run behind an artifact)."""
+    unreadable: tuple[UnreadableRun, ...] = ()
+    """Runs on disk that could not be read at all (offline runs only)."""
+    empty_source: str | None = None
+    """Set when the source holds no runs at all, saying where it looked (``offline runs under
+    ./wandb``)."""
 
     @property
     def counts(self) -> StateCounts:

@@ -19,12 +19,13 @@ from pathlib import Path
 
 from wandb_pr.chart_plan import HISTORY_SAMPLES, MAX_CHARTS, plan_history
 from wandb_pr.compare import Verdict, compare
+from wandb_pr.compare.notices import Notice, evidence_notices
 from wandb_pr.compare.provenance import commit_mismatches
 from wandb_pr.models import Run, RunSet
 from wandb_pr.publish.files import write_atomically
 from wandb_pr.publish.outputs import append_text, write_outputs
 from wandb_pr.render.csv_report import render_csv
-from wandb_pr.render.json_report import comparison_document, render_json
+from wandb_pr.render.json_report import comparison_document, notice_document, render_json
 from wandb_pr.render.markdown import SUMMARY_LIMIT, render_markdown
 from wandb_pr.render.report import Provenance, Report
 from wandb_pr.selection import Selection, build_selection, runs_of_nearest
@@ -84,9 +85,15 @@ class Outcome:
         return self.report.run_set
 
     @property
-    def regressed(self) -> bool:
-        """Whether the gate failed: a regression, or different data when the same was required."""
-        return self.report.comparison.verdict in (Verdict.REGRESSION, Verdict.DIFFERENT_DATA)
+    def gate_failed(self) -> bool:
+        """Whether ``fail-on-regression`` fails: any verdict but ``pass``, except missing
+        evidence the user accepted with ``allow-missing``."""
+        comparison = self.report.comparison
+        if comparison.verdict is Verdict.PASS:
+            return False
+        if comparison.allow_missing:
+            return comparison.verdict in _NEVER_ALLOWED
+        return True
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,8 @@ class Waiting:
     clock: Callable[[], float] = time.monotonic
     """How to read the time."""
 
+
+_NEVER_ALLOWED = frozenset({Verdict.REGRESSION, Verdict.DIFFERENT_DATA, Verdict.DIVERGED})
 
 FIRST_POLL = 15.0
 """Seconds before the first re-poll; each later pause doubles, up to :data:`LONGEST_POLL`."""
@@ -159,14 +168,32 @@ def _produce_once(settings: Settings, source: RunSource, context: Context) -> Ou
         candidate_selection=selection.candidates.description,
         baseline_selection=baseline_words,
         workflow_run_url=context.workflow_run_url,
+        trained_on=_trained_on(settings, run_set) if sha == settings.sha else "",
     )
-    comparison = compare(run_set, settings.metrics, require_same_data=settings.require_same_data)
-    alerts = stale + commit_mismatches(run_set.candidates, settings.sha_key)
+    comparison = compare(
+        run_set,
+        settings.metrics,
+        require_same_data=settings.require_same_data,
+        allow_missing=settings.allow_missing,
+    )
+    mismatches = commit_mismatches(run_set.candidates, settings.sha_key)
+    alerts = stale + tuple(sentence for _, sentence in mismatches)
+    notices = (
+        *(Notice("stale-commit", sentence) for sentence in stale),
+        *(
+            Notice("commit-mismatch", sentence, run=run_id, side="candidate")
+            for run_id, sentence in mismatches
+        ),
+        *evidence_notices(comparison, run_set),
+    )
     request = plan_history(comparison, named)
     if request is not None:
         run_set, left_out = _with_history(source, request, run_set)
         alerts += left_out
-    report = Report(comparison, run_set, provenance, settings.config_keys, alerts=alerts)
+        notices += tuple(Notice("charts-left-out", sentence) for sentence in left_out)
+    report = Report(
+        comparison, run_set, provenance, settings.config_keys, alerts=alerts, notices=notices
+    )
     return Outcome(selection, report)
 
 
@@ -197,6 +224,33 @@ def _with_history(
         ),
         alerts,
     )
+
+
+def _trained_on(settings: Settings, run_set: RunSet) -> str:
+    """Which commit the candidates were trained on, when the merge commit is a candidate too."""
+    head, merge = settings.sha, settings.merge_sha
+    if not head or not merge or not run_set.candidates:
+        return ""
+    tally = {"head": 0, "merge": 0}
+    for run in run_set.candidates:
+        logged = run.config.get(settings.sha_key)
+        shas = [
+            s.lower() for s in (logged if isinstance(logged, str) else "", run.commit or "") if s
+        ]
+        if any(s.startswith(merge.lower()) or merge.lower().startswith(s) for s in shas):
+            tally["merge"] += 1
+        else:
+            tally["head"] += 1
+    parts = []
+    if tally["head"]:
+        parts.append(f"the pull request's head {head[:7]} ({_runs(tally['head'])})")
+    if tally["merge"]:
+        parts.append(f"GitHub's merge commit {merge[:7]} ({_runs(tally['merge'])})")
+    return " and ".join(parts)
+
+
+def _runs(count: int) -> str:
+    return "1 run" if count == 1 else f"{count} runs"
 
 
 def _nearest_candidates(
@@ -304,5 +358,8 @@ def json_text(outcome: Outcome) -> str:
     return render_json(
         outcome.run_set,
         outcome.selection,
-        extra={"comparison": comparison_document(outcome.report.comparison)},
+        extra={
+            "comparison": comparison_document(outcome.report.comparison),
+            "notices": [notice_document(n) for n in outcome.report.notices],
+        },
     )

@@ -133,6 +133,12 @@ def _sha_filter(settings: Settings) -> tuple[dict[str, Any], str]:
         if settings.match_commit and is_hex_sha(sha):
             alternatives.append({"commit": sha.lower()})
             words += f" or git commit {sha}"
+    merge = settings.merge_sha
+    if merge and merge.lower() != sha.lower():
+        alternatives.append({key: merge})
+        if settings.match_commit and is_hex_sha(merge):
+            alternatives.append({"commit": merge.lower()})
+        words += f", or the same for the pull request's merge commit {merge}"
     criterion = alternatives[0] if len(alternatives) == 1 else {"$or": alternatives}
     if settings.secondary_sha:
         criterion = {

@@ -102,6 +102,12 @@ class Settings:
     """Runs per request page."""
     require_same_data: bool = False
     """Fail the gate when candidates and baselines used different data versions."""
+    merge_sha: str | None = None
+    """Another commit whose runs are candidates too: on ``pull_request`` events, GitHub's merge
+    commit (``GITHUB_SHA``), which a training job in the same workflow checked out."""
+    allow_missing: bool = False
+    """Missing evidence (no runs, no baseline, a missing metric, runs not finished) does not
+    fail the gate; regressions and divergence still do."""
     candidate_commits: tuple[str, ...] = ()
     """Full SHAs whose runs may stand in for the commit under review, newest first (a pull
     request's earlier commits, when its head has no runs yet); the newest with runs is used."""

@@ -40,7 +40,7 @@ def test_one_run_against_one_baseline() -> None:
     assert (m.candidate.n, m.candidate.mean, m.candidate.std) == (1, 0.5, None)
     assert m.delta == pytest.approx(0.1)
     assert m.relative_delta == pytest.approx(0.25)
-    assert (m.welch, m.significant) == (None, None)
+    assert (m.test, m.significant) == (None, None)
     assert (m.direction, m.direction_inferred) == (Direction.LOWER, True)
     assert m.status is MetricStatus.REGRESSION
     assert comparison.verdict is Verdict.REGRESSION
@@ -81,8 +81,8 @@ def test_seeds_significantly_worse_is_a_regression() -> None:
     """5 seeds clearly worse than 3 baselines: Welch rejects, so it is a regression."""
     comparison = _one_metric([0.50, 0.51, 0.49, 0.50, 0.52], [0.40, 0.41, 0.39])
     (m,) = comparison.metrics
-    assert m.welch is not None
-    assert m.welch.p < 0.05
+    assert m.test is not None
+    assert m.test.p < 0.05
     assert m.significant is True
     assert m.status is MetricStatus.REGRESSION
     assert (m.candidate.n, m.baseline.n) == (5, 3)
@@ -120,7 +120,7 @@ def test_alpha_must_lie_between_zero_and_one(alpha: float) -> None:
 
 
 def test_missing_and_unusable_values_are_reported_not_counted() -> None:
-    """Absent keys and non-finite or non-numeric values are listed per run and left out."""
+    """Absent keys, non-numeric and non-finite values are listed per run, apart, and left out."""
     run_set = make_run_set(
         [
             make_run("c1", summary={"loss": 0.5}),
@@ -138,7 +138,9 @@ def test_missing_and_unusable_values_are_reported_not_counted() -> None:
     assert loss.candidate.n == 1
     assert loss.candidate.run_ids == ("c1",)
     assert loss.candidate.missing == ("c2", "c8")
-    assert loss.candidate.unusable == ("c3", "c4", "c5", "c6", "c7")
+    assert loss.candidate.unusable == ("c4", "c5", "c6")
+    assert loss.candidate.non_finite == ("c3", "c7")
+    assert loss.candidate.nan == 1
     assert loss.baseline.missing == ("b1",)
     assert loss.status is MetricStatus.MISSING
     assert loss.delta is None
@@ -175,7 +177,7 @@ def test_verdict_from_candidate_states(states: list[str], verdict: Verdict) -> N
 
 
 def test_pending_counts_runs_in_progress_and_keeps_provisional_statuses() -> None:
-    """Running candidates count toward the numbers, which are provisional while pending."""
+    """Running candidates count toward provisional numbers: worse, never a regression."""
     run_set = make_run_set(
         [make_run("c1", state="running", summary={"loss": 0.9}), make_run("c2", state="pending")],
         [make_run("b", summary={"loss": 0.4})],
@@ -183,7 +185,9 @@ def test_pending_counts_runs_in_progress_and_keeps_provisional_statuses() -> Non
     comparison = compare(run_set, parse_metric_specs(["loss"]))
     assert comparison.verdict is Verdict.PENDING
     assert comparison.in_progress == 2
-    assert comparison.regressions == ("loss",)
+    assert comparison.regressions == ()
+    (loss,) = comparison.metrics
+    assert (loss.status, loss.provisional) == (MetricStatus.WORSE, True)
     assert comparison.counted_candidates == ("c1",)
 
 
@@ -201,13 +205,13 @@ def test_crashed_baselines_are_not_counted() -> None:
 
 
 def test_every_run_state_is_classified() -> None:
-    """Every RunState member says whether it counts; only finished, running and unknown do."""
+    """Every RunState member says whether it counts; only finished runs are evidence."""
     counted = {state for state in RunState if counts_toward_stats(state)}
-    assert counted == {RunState.FINISHED, RunState.RUNNING, RunState.UNKNOWN}
+    assert counted == {RunState.FINISHED}
 
 
 def test_choose_metrics_takes_numeric_public_keys_sorted() -> None:
-    """Numeric keys (nested flattened), not _private, bools, strings or media; sorted."""
+    """Numeric keys (nested flattened, NaN too), not _private, bools, strings or media; sorted."""
     runs = [
         make_run(
             "c1",
@@ -225,7 +229,7 @@ def test_choose_metrics_takes_numeric_public_keys_sorted() -> None:
         make_run("c2", summary={"epoch": 3}),
         make_run("c3", state="crashed", summary={"crash_only": 1}),
     ]
-    assert choose_metrics(runs) == (("epoch", "eval.acc", "val_loss"), 0)
+    assert choose_metrics(runs) == (("epoch", "eval.acc", "nan", "val_loss"), 0)
 
 
 def test_choose_metrics_caps_and_prefers_known_directions() -> None:
@@ -260,8 +264,8 @@ def test_swapping_sides_negates_the_delta(cands: list[float], bases: list[float]
     assert forward.delta is not None
     assert backward.delta is not None
     assert forward.delta == -backward.delta
-    if forward.welch is not None and backward.welch is not None:
-        assert forward.welch.p == backward.welch.p
+    if forward.test is not None and backward.test is not None:
+        assert forward.test.p == backward.test.p
 
 
 @given(_value_lists, st.sampled_from(["val_loss", "val_acc", "epoch"]))
@@ -270,5 +274,5 @@ def test_identical_sides_are_unchanged(values: list[float], name: str) -> None:
     (m,) = _one_metric(values, list(reversed(values)), name).metrics
     assert m.delta == 0
     assert m.status in (MetricStatus.UNCHANGED, MetricStatus.NO_DIRECTION)
-    if m.welch is not None:
-        assert m.welch.p == 1.0
+    if m.test is not None:
+        assert m.test.p == 1.0

@@ -89,8 +89,11 @@ def test_commit_mismatch() -> None:
         make_run("nocommit", config={"github_sha": "1234567"}),
     ]
     assert commit_mismatches(runs, "github_sha") == (
-        "Run r (bad) logged github_sha 1234567 but W&B recorded git commit abcdef123400: its "
-        "numbers may come from other code than its config says.",
+        (
+            "bad",
+            "Run r (bad) logged github_sha 1234567 but W&B recorded git commit abcdef123400: its "
+            "numbers may come from other code than its config says.",
+        ),
     )
 
 

@@ -61,7 +61,7 @@ def test_bad_spec_raises_input_error_naming_it(text: str, message: str) -> None:
         parse_metric_spec(text)
     assert message in caught.value.message
     assert caught.value.tip
-    assert "NAME[:min|max][:TOL[%]]" in caught.value.tip
+    assert "NAME[:min|max|lower|higher][:TOL[%]]" in caught.value.tip
 
 
 def test_parse_metric_specs_keeps_order_and_skips_blank_items() -> None:

@@ -154,8 +154,9 @@ def test_two_sided_p_agrees_with_scipy(t: float, df: float) -> None:
     st.floats(min_value=0.05, max_value=500.0),
 )
 def test_incomplete_beta_agrees_with_scipy(x: float, a: float, b: float) -> None:
-    """Property: I_x(a, b) matches scipy.special.betainc."""
-    expected = float(special.betainc(a, b, x))
+    """Property: I_x(a, b) matches scipy.special.betainc (by symmetry near x = 1)."""
+    # 1 - x is exact for x >= 0.5 (Sterbenz); scipy loses digits evaluating I_x right next to 1.
+    expected = float(special.betainc(a, b, x) if x < 0.5 else 1 - special.betainc(b, a, 1 - x))
     assert regularized_incomplete_beta(x, a, b) == pytest.approx(expected, rel=1e-9, abs=1e-14)
 
 

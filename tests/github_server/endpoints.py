@@ -222,6 +222,20 @@ def list_pull_commits(call: Call) -> Answer:
     return call.paginate(records, lambda c: render.commit(c, call.repo, call.urls))
 
 
+def collaborator_permission(call: Call) -> Answer:
+    """``GET /collaborators/{username}/permission``: ``permission`` folds maintain into write
+    and triage into read; ``role_name`` keeps the role. A user who is not a collaborator reads
+    a public repository (``read``) and nothing of a private one (``none``)."""
+    call.require(("metadata", "read"))
+    login = call.groups[0]
+    role = call.store.role(call.repo, login)
+    if role is None:
+        role = "none" if call.repo.private else "read"
+    folded = {"maintain": "write", "triage": "read"}.get(role, role)
+    data = {"permission": folded, "role_name": role, "user": render.user(login, call.urls)}
+    return Answer(200, data)
+
+
 # --- routing -------------------------------------------------------------------------------------
 
 
@@ -278,6 +292,12 @@ ROUTES = (
     _route("GET", "/commits", list_commits, "commits/commits#list-commits"),
     _route(
         "GET", "/pulls/{n}/commits", list_pull_commits, "pulls/pulls#list-commits-on-a-pull-request"
+    ),
+    _route(
+        "GET",
+        "/collaborators/{ref}/permission",
+        collaborator_permission,
+        "collaborators/collaborators#get-repository-permissions-for-a-user",
     ),
     _route("POST", "/check-runs", create_check_run, "checks/runs#create-a-check-run"),
     _route("GET", "/check-runs/{n}", get_check_run, "checks/runs#get-a-check-run"),

@@ -146,6 +146,10 @@ class SeedingMixin:
         comment = self.store.add_issue_comment(record, number, body, login, author_association)
         return render.issue_comment(comment, self.urls, on_pull=issue.pull is not None)
 
+    def add_collaborator(self, owner: str, repo: str, login: str, role: str = "write") -> None:
+        """Give ``login`` a role (admin, maintain, write, triage, read) on ``owner/repo``."""
+        self.store.add_collaborator(self.store.add_repo(owner, repo), login, role)
+
     def delete_comment(self, comment_id: int) -> bool:
         """Delete issue comment ``comment_id``; whether it existed."""
         with self.store.lock:

@@ -171,6 +171,8 @@ class GitHubStore:
         self.commit_comments: dict[int, CommitComment] = {}
         self.check_runs: dict[int, CheckRun] = {}
         self.statuses: list[CommitStatus] = []
+        self.collaborators: dict[int, dict[str, str]] = {}
+        """Repository id -> login (lower case) -> role: admin, maintain, write, triage, read."""
         self._clock = 0
         self._ids = {
             "repo": 800_000_000,
@@ -338,6 +340,20 @@ class GitHubStore:
             )
             self.commit_comments[comment.id] = comment
             return comment
+
+    # --- collaborators ----------------------------------------------------------------------------
+
+    def add_collaborator(self, repo: Repo, login: str, role: str) -> None:
+        """Give ``login`` a role on ``repo``."""
+        if role not in ("admin", "maintain", "write", "triage", "read"):
+            raise ValueError(f"role {role!r} is not a repository role")
+        with self.lock:
+            self.collaborators.setdefault(repo.id, {})[login.lower()] = role
+
+    def role(self, repo: Repo, login: str) -> str | None:
+        """``login``'s role on ``repo``, or ``None`` when not a collaborator."""
+        with self.lock:
+            return self.collaborators.get(repo.id, {}).get(login.lower())
 
     # --- checks and statuses ------------------------------------------------------------------
 

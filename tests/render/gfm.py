@@ -132,7 +132,10 @@ def hazards(text: str) -> list[str]:
 
 _MERMAID_NUMBER = r"[+-]?(?:\d+(?:\.\d+)?|\.\d+)"  # Mermaid's lexer: no exponents
 _LINE = re.compile(rf"^  line \[({_MERMAID_NUMBER}(?:, {_MERMAID_NUMBER})*)\]$")
-_X_AXIS = re.compile(rf'^  x-axis "step" ({_MERMAID_NUMBER}) --> ({_MERMAID_NUMBER})$')
+_X_AXIS = re.compile(
+    rf'^  x-axis "step" (?:({_MERMAID_NUMBER}) --> ({_MERMAID_NUMBER})'
+    rf"|\[{_MERMAID_NUMBER}(?:, {_MERMAID_NUMBER})+\])$"
+)
 _Y_AXIS = re.compile(
     rf'^  y-axis "[A-Za-z0-9 _./:-]+" ({_MERMAID_NUMBER}) --> ({_MERMAID_NUMBER})$'
 )
@@ -153,8 +156,14 @@ def check_xychart(block: str, palette: str) -> None:
     assert len(series) == palette.count("#")
     assert all(series)
     values = [[float(v) for v in m.group(1).split(", ")] for m in series if m]
-    assert len({len(line) for line in values}) == 1
     lo, hi = float(y_axis.group(1)), float(y_axis.group(2))
+    if x_axis.group(0).endswith("]"):  # categories: a line may end early, never run past them
+        categories = x_axis.group(0).split("[", 1)[1].rstrip("]").split(", ")
+        assert all(2 <= len(line) <= len(categories) for line in values)
+        assert max(len(line) for line in values) == len(categories)
+        assert all(lo <= v <= hi for line in values for v in line)
+        return
+    assert len({len(line) for line in values}) == 1
     assert all(lo <= v <= hi for line in values for v in line)
     # Mermaid spreads the points by repeatedly adding (max - min) / (n - 1): all must land.
     x_min, x_max, n = float(x_axis.group(1)), float(x_axis.group(2)), len(values[0])

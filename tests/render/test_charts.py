@@ -46,16 +46,32 @@ def test_any_history_gives_a_chart_mermaid_can_read(
         assert re.fullmatch("[▁▂▃▄▅▆▇█]+", sparkline(data.candidate))
 
 
-def test_mean_curve_interpolates_and_holds_the_ends() -> None:
-    """Runs are interpolated on a common grid; a run that ended early holds its last value."""
+def test_mean_curve_interpolates_and_never_pads() -> None:
+    """Runs are interpolated on a common grid; past a run's last step the mean is of the rest."""
     long = make_run("a", history={"m": history([0.0, 10.0, 20.0], every=100)})
     short = make_run("b", history={"m": history([10.0, 20.0], every=100)})
     data = curves("m", [long, short], [], points=5)
     assert data is not None
     assert data.steps == (0.0, 50.0, 100.0, 150.0, 200.0)
-    assert data.candidate == (5.0, 10.0, 15.0, 17.5, 20.0)
+    assert data.candidate == (5.0, 10.0, 15.0, 15.0, 20.0)
     assert data.baseline is None
     assert (data.candidate_runs, data.baseline_runs) == (2, 0)
+
+
+def test_a_line_ends_at_its_last_logged_step() -> None:
+    """A candidate at step 14 of 29 is drawn to step 14 only, on a list of steps."""
+    running = make_run("c", history={"m": history([float(i) for i in range(15)], every=1)})
+    done = make_run("b", history={"m": history([float(i) for i in range(30)], every=1)})
+    data = curves("m", [running], [done], points=30)
+    assert data is not None
+    assert data.candidate is not None
+    assert data.baseline is not None
+    assert len(data.baseline) == len(data.steps) == 30
+    assert len(data.candidate) == 15
+    assert data.candidate[-1] == 14.0
+    block = mermaid_chart("m", data)
+    assert '  x-axis "step" [0, 1, 2,' in block
+    check_xychart(block.removeprefix("```mermaid\n").removesuffix("```"), "#2563eb, #9ca3af")
 
 
 @pytest.mark.parametrize(

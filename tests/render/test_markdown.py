@@ -46,13 +46,15 @@ def test_one_run_vs_one_baseline_exact_output() -> None:
         "\n"
         "| Status | Metric | Goal | Baseline | Candidate | Δ | Δ % |\n"
         "| --- | --- | --- | --: | --: | --: | --: |\n"
-        "| 🟢 better | val\\_loss | lower (inferred) | 0.4 | 0.38 | ↓ -0.02 | -5% |\n"
-        "| 🟢 better | val\\_acc | higher | 0.9 | 0.91 | ↑ +0.01 | +1.1% |\n"
+        "| 🟢 better (no noise estimate: one run per side) | val\\_loss | lower (inferred) | 0.4 "
+        "| 0.38 | ↓ -0.02 | -5% |\n"
+        "| 🟢 better (no noise estimate: one run per side) | val\\_acc | higher | 0.9 | 0.91 "
+        "| ↑ +0.01 | +1.1% |\n"
         "\n"
         "Δ = candidate mean - baseline mean; a side with several runs shows mean ± standard "
-        "deviation (n = runs with a value). No significance test: it needs at least 2 runs on "
-        'each side, so any change beyond the tolerance counts. Goal "inferred": guessed from '
-        "the metric's name. Tolerances: val\\_acc 0.005.\n"
+        "deviation (n = runs with a value). No significance test: with one run per side there "
+        'is no noise estimate, so any change beyond the tolerance counts. Goal "inferred": '
+        "guessed from the metric's name. Tolerances: val\\_acc 0.005.\n"
         "\n"
         "<details><summary>Runs: 1 candidate, 1 baseline</summary>\n"
         "\n"
@@ -89,7 +91,7 @@ def test_one_run_vs_one_baseline_as_html() -> None:
     metrics, candidates, baselines = doc.tables
     assert metrics.header == ["Status", "Metric", "Goal", "Baseline", "Candidate", "Δ", "Δ %"]
     assert metrics.rows[0] == [
-        "🟢 better",
+        "🟢 better (no noise estimate: one run per side)",
         "val_loss",
         "lower (inferred)",
         "0.4",
@@ -114,7 +116,7 @@ def test_seeds_vs_baselines_show_spread_significance_and_test_used() -> None:
     text, doc = _render(report)
     _assert_well_formed(doc)
     metrics = doc.tables[0]
-    assert metrics.header[-2:] == ["p", "Trend"]
+    assert metrics.header[-2:] == ["p (Holm)", "Trend"]
     loss = dict(zip(metrics.header, metrics.rows[0], strict=True))
     assert loss["Metric"] == "val_loss"
     assert loss["Baseline"] == "0.4183 ± 0.0065 (n=3)"
@@ -122,8 +124,16 @@ def test_seeds_vs_baselines_show_spread_significance_and_test_used() -> None:
     expected_p = scipy_stats.ttest_ind(
         [0.391, 0.402, 0.398, 0.405, 0.395], [0.412, 0.425, 0.418], equal_var=False
     ).pvalue
-    assert loss["p"] == f"{expected_p:.3f}" == "0.013"
-    assert loss["Status"] == "🟢 better"
+    (m,) = [m for m in report.comparison.metrics if m.name == "val_loss"]
+    assert m.test is not None
+    assert m.test.p == pytest.approx(expected_p, rel=1e-9)
+    family = sorted(
+        m.test.p for m in report.comparison.metrics if m.test and m.direction.value != "none"
+    )
+    assert len(family) == 2  # val_loss, val_acc: epoch has no goal and is not in the family
+    holm = [min(1.0, 2 * family[0]), min(1.0, max(2 * family[0], family[1]))]
+    assert loss["p (Holm)"] == f"{holm[family.index(m.test.p)]:.3f}"
+    assert loss["Status"] in ("🟢 better", "🟢 better (within noise)")
     assert re.fullmatch("[▁▂▃▄▅▆▇█]+", loss["Trend"])
     assert "Welch's t-test (two-sided, unequal variances)" in doc.text
     assert "Tolerances: val_acc 0.5%." in doc.text
@@ -154,7 +164,7 @@ def test_missing_metrics_are_reported_not_dropped() -> None:
     rows = {row[1]: row for row in doc.tables[0].rows}
     assert rows["bleu"][0] == "❔ missing"
     assert rows["bleu"][3:] == ["30", "—", "—", "—"]
-    assert "loss: not a finite number on 1 of 2 candidate runs (c2)" in doc.text
+    assert "loss: 1 of 2 candidate runs diverged (NaN)" in doc.text
     assert "bleu: no value on 2 of 2 candidate runs (c1, c2)" in doc.text
     assert doc.tables[1].rows[1][4:] == ["NaN", "—", "—"]
 
@@ -163,8 +173,11 @@ def test_no_baselines() -> None:
     """Without baselines the verdict says so, candidates still show, baselines say None."""
     text, doc = _render(reports.no_baselines())
     _assert_well_formed(doc)
-    assert text.splitlines()[0] == "### ✅ wandb-pr: pass, no baseline runs to compare with"
-    assert "No baseline runs were found: runs tagged production." in doc.text
+    assert text.splitlines()[0] == (
+        "### ⚠️ wandb-pr: no baseline runs found (runs tagged production); check the baseline "
+        "selection, or pass --allow-missing (Action: allow-missing) to accept a report without one"
+    )
+    assert "No finished baseline runs were found: runs tagged production." in doc.text
     assert doc.tables[0].rows[0][3:5] == ["—", "0.3"]
     assert "None." in doc.text
 
@@ -195,7 +208,8 @@ def test_running_runs_make_the_report_pending() -> None:
     text, doc = _render(reports.running())
     _assert_well_formed(doc)
     assert text.splitlines()[0] == (
-        "### ⏳ wandb-pr: 2 candidate runs are still running, results are provisional"
+        "### ⏳ wandb-pr: 2 candidate runs are still running, results are provisional; --wait "
+        "(Action: wait) waits for them, --allow-missing accepts this"
     )
     assert "(1 finished, 2 running)" in doc.text
     assert [row[1] for row in doc.tables[1].rows] == ["finished", "running", "running"]
@@ -321,12 +335,17 @@ def test_every_status_and_verdict_has_a_mark_and_words() -> None:
         MetricStatus.UNCHANGED: "⚪",
         MetricStatus.NO_DIRECTION: "⚪",
         MetricStatus.MISSING: "❔",
+        MetricStatus.DIVERGED: "🔴",
+        MetricStatus.NOT_FOUND: "❔",
     }
     assert {v: fmt.verdict_mark(v) for v in Verdict} == {
         Verdict.PASS: "✅",
         Verdict.REGRESSION: "❌",
         Verdict.PENDING: "⏳",
         Verdict.NO_RUNS: "⚠️",
+        Verdict.NO_BASELINE: "⚠️",
+        Verdict.MISSING_METRIC: "⚠️",
+        Verdict.DIVERGED: "❌",
         Verdict.DIFFERENT_DATA: "❌",
     }
     metric = reports.one_vs_one().comparison.metrics[0]

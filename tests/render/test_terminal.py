@@ -21,8 +21,10 @@ def test_one_run_vs_one_baseline_exact_output() -> None:
         "1 candidate run of commit 3f2a9c1d5e6f vs 1 baseline run in acme/detector\n"
         "\n"
         "metric    goal              baseline  candidate  delta  rel    status\n"
-        "val_loss  lower (inferred)  0.4       0.38       -0.02  -5%    better\n"
-        "val_acc   higher            0.9       0.91       +0.01  +1.1%  better\n"
+        "val_loss  lower (inferred)  0.4       0.38       -0.02  -5%    "
+        "better (no noise estimate: one run per side)\n"
+        "val_acc   higher            0.9       0.91       +0.01  +1.1%  "
+        "better (no noise estimate: one run per side)\n"
         "\n"
         "Candidates (1):\n"
         "  pr-run  finished  3f2a9c1\n"
@@ -42,8 +44,9 @@ def test_seeds_vs_baselines_show_p_values_and_the_test() -> None:
     """With several runs per side the table has a p column and names Welch's test."""
     text = render_terminal(reports.seeds_vs_baselines(), color=False)
     assert "val_loss  lower (inferred)  0.4183 ± 0.0065 (n=3)  0.3982 ± 0.0055 (n=5)" in text
-    assert "0.013  better" in text
-    assert "p: Welch's t-test (two-sided)" in text
+    assert re.search(r"0\.0\d\d  better", text)
+    assert "p: Welch's t-test (two-sided; a prediction-interval t-test" in text
+    assert "Holm-adjusted over 2 metrics" in text
 
 
 def test_colour_only_when_asked() -> None:

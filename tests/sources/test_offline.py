@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import math
 import os
 import shutil
@@ -14,8 +16,10 @@ from pathlib import Path
 import pytest
 
 from tests.sources import make_offline_runs as made
+from wandb_pr.cli import main
 from wandb_pr.errors import OfflineRunError
 from wandb_pr.models import HistoryPoint, Run, RunState
+from wandb_pr.render.escape import escape_markdown
 from wandb_pr.sources.offline import read_offline_runs
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -317,3 +321,82 @@ def test_examples_hold_a_baseline_and_three_candidate_seeds() -> None:
     for run in runs.values():
         assert set(run.history) >= {"train/loss", "val_loss", "val_acc"}
         assert len(run.history["val_loss"]) == run.config["epochs"]
+
+
+def _report(runs_dir: Path, *args: str) -> tuple[int, str, str]:
+    """``wandb-pr report --runs-dir`` with the gate on; the exit code, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["report", "--runs-dir", str(runs_dir), "--fail-on-regression", *args]
+    return main(argv, environ={}, stdout=out, stderr=err), out.getvalue(), err.getvalue()
+
+
+@pytest.mark.slow
+def test_unreadable_runs_are_listed_with_folder_and_reason(
+    generated: Generated, tmp_path: Path
+) -> None:
+    """A run killed before its first flush and a damaged header are listed, never dropped."""
+    runs_dir = tmp_path / "wandb"
+    shutil.copytree(generated.wandb_dir, runs_dir, symlinks=True)
+    early = runs_dir / "offline-run-20260101_000000-early1"
+    early.mkdir()
+    (early / "run-early1.wandb").write_bytes(b"")  # the process died before wandb wrote
+    damaged = runs_dir / "offline-run-20260101_000001-bad1"
+    damaged.mkdir()
+    original = (generated.run_dir("full1") / "run-full1.wandb").read_bytes()
+    (damaged / "run-bad1.wandb").write_bytes(b"XXXX" + original[4:])
+    code, out, err = _report(
+        runs_dir, "--run-id", "full1", "--metric", "best_loss:min", "--format", "json"
+    )
+    document = json.loads(out)
+    assert code == 8  # no baseline was asked for
+    assert document["counts"]["unreadable"] == 2
+    reasons = {Path(u["folder"]).name: u["reason"] for u in document["unreadable"]}
+    assert set(reasons) == {early.name, damaged.name}
+    assert "empty" in reasons[early.name]
+    assert "not a wandb transaction log" in reasons[damaged.name]
+    codes = {(n["code"], Path(n.get("folder", "")).name) for n in document["notices"]}
+    assert {("unreadable", early.name), ("unreadable", damaged.name)} <= codes
+    (best,) = document["comparison"]["metrics"]
+    assert (best["candidate"]["mean"], best["source"]) == (min(made.BEST_LOSS), "summary min")
+    assert "counted as running" not in err
+    code, markdown, _ = _report(
+        runs_dir, "--run-id", "full1", "--metric", "weird", "--format", "markdown"
+    )
+    assert f"Unreadable offline run {escape_path(early)}" in markdown
+    assert "weird: 1 of 1 candidate runs diverged (inf)" in markdown
+
+
+def escape_path(path: Path) -> str:
+    """A path as the Markdown report escapes it."""
+    return escape_markdown(str(path), max_length=200)
+
+
+def test_an_empty_runs_dir_says_so(tmp_path: Path) -> None:
+    """--runs-dir on an empty folder: "no offline runs under DIR", not "no runs for commit"."""
+    code, out, _ = _report(tmp_path, "--sha", "0" * 40, "--format", "markdown")
+    assert code == 9
+    assert out.splitlines()[0] == f"### ⚠️ wandb-pr: no offline runs under {escape_path(tmp_path)}"
+
+
+@pytest.mark.slow
+def test_merge_commit_and_killed_runs_offline(generated: Generated, tmp_path: Path) -> None:
+    """Runs wandb recorded at the merge commit are candidates; a killed run keeps it pending."""
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 1, "head": {"sha": "a" * 40}}}))
+    pr = {
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_SHA": generated.commit,
+    }
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["report", "--runs-dir", str(generated.wandb_dir), "--format", "json"]
+    assert main([*argv, "--fail-on-regression"], environ=pr, stdout=out, stderr=err) == 10
+    document = json.loads(out.getvalue())
+    found = {run["id"] for run in document["candidates"]}
+    assert {"full1", "killed1"} <= found  # by the commit wandb recorded: the merge commit
+    assert document["comparison"]["verdict"] == "pending"  # killed1 never wrote its exit
+    codes = {(n["code"], n.get("run")) for n in document["notices"]}
+    assert ("state-running", "killed1") in codes
+    out = io.StringIO()
+    main([*argv[:-2], "--format", "markdown"], environ=pr, stdout=out, stderr=io.StringIO())
+    assert f"- Trained on: GitHub's merge commit {generated.commit[:7]} (" in out.getvalue()

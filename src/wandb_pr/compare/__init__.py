@@ -7,28 +7,30 @@ Pure: no I/O. :func:`compare` turns a :class:`~wandb_pr.models.RunSet` and the u
 from __future__ import annotations
 
 from wandb_pr.compare.comparison import (
+    IN_PROGRESS,
     MAX_AUTO_METRICS,
     Comparison,
     MetricComparison,
     MetricStatus,
     SideStats,
+    Significance,
     Verdict,
     choose_metrics,
     compare,
     counts_toward_stats,
     metric_value,
 )
+from wandb_pr.compare.directions import Direction, infer_direction
 from wandb_pr.compare.spec import (
-    Direction,
     MetricSpec,
     Tolerance,
-    infer_direction,
     parse_metric_spec,
     parse_metric_specs,
 )
-from wandb_pr.compare.stats import WelchResult, welch_t_test
+from wandb_pr.compare.stats import WelchResult, holm_adjust, prediction_test, welch_t_test
 
 __all__ = [
+    "IN_PROGRESS",
     "MAX_AUTO_METRICS",
     "Comparison",
     "Direction",
@@ -36,15 +38,18 @@ __all__ = [
     "MetricSpec",
     "MetricStatus",
     "SideStats",
+    "Significance",
     "Tolerance",
     "Verdict",
     "WelchResult",
     "choose_metrics",
     "compare",
     "counts_toward_stats",
+    "holm_adjust",
     "infer_direction",
     "metric_value",
     "parse_metric_spec",
     "parse_metric_specs",
+    "prediction_test",
     "welch_t_test",
 ]

@@ -1,56 +1,67 @@
 """Compare candidate runs with baseline runs, metric by metric, and decide the verdict.
 
-Which runs count: every run except those that ended abnormally or never started (crashed,
-failed, killed, aborted, preempted, pending). Running candidates count, but make the verdict
-``pending``, so their numbers are provisional.
+Which runs are evidence: only ``finished`` runs. Runs still ``running``, ``pending`` (queued),
+``preempting`` or in a state wandb-pr does not know make the verdict ``pending``; runs that
+ended without finishing (crashed, failed, killed, aborted, preempted) are left out, and the
+report lists them with their state.
 
-A metric's value is its summary value; anything but a finite, non-boolean number (a string,
-``True``, NaN, infinity, a nested dict) is *unusable* and left out of the statistics, like a
-missing key, and both are reported per run.
+While candidates run, they are compared provisionally with the baselines at the same step
+(the smallest step a running candidate has reached): values from each run's history at or
+before that step where the history has the metric. Provisional statuses are never regressions.
 
-Per metric, with ``delta = candidate mean - baseline mean``:
+The statuses of one metric are described in :mod:`wandb_pr.compare.metric`. The p-values of
+the metrics with a direction are corrected together with Holm's step-down procedure, so the
+chance that a report calls any regression when nothing changed stays at ``alpha``.
 
-- ``missing``: a side has no value at all;
-- ``no-direction``: the direction is unknown, so the delta is shown without a judgement;
-- ``unchanged``: ``|delta|`` is within the tolerance (``<=``);
-- ``better``: improved beyond the tolerance;
-- ``regression``: worse beyond the tolerance and, when both sides have >= 2 values, the Welch
-  test rejects "same mean" at level ``alpha`` (with one value on a side there is no noise
-  estimate, so the tolerance alone decides);
-- ``worse``: worse beyond the tolerance, but within run-to-run noise (not significant).
+The verdict, the first that applies:
 
-When neither side varies at all, Welch's test is degenerate: a difference then counts as
-significant (no noise was observed) and equal means get ``p = 1`` (see ``stats``).
+1. ``pending``: a candidate is running, pending, preempting or in an unknown state;
+2. ``no-runs``: no candidate run finished;
+3. ``no-baseline``: no baseline run finished (none asked for, none found);
+4. ``diverged``: a metric with a direction is NaN/inf on a candidate, finite on the baselines;
+5. ``regression``: a metric regressed;
+6. ``missing-metric``: a metric (named, or chosen) has no finite value on a side, no run has
+   it at all, or there was no metric to compare;
+7. ``pass``: every metric was compared on both sides, and none regressed.
 
-Verdict: ``pending`` while any candidate is running or pending (not started), else ``no-runs``
-when no candidate run counts (none found, or all crashed...), else ``regression`` when any
-metric regressed, else ``pass``.
+With ``require_same_data``, a ``pass`` or ``regression`` on different data versions becomes
+``different-data``.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
-import math
-import numbers
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
 from wandb_pr.compare._exhaustive import unhandled
+from wandb_pr.compare.directions import Direction, infer_direction
+from wandb_pr.compare.metric import (
+    MetricStatus,
+    SideStats,
+    Significance,
+    is_diverged,
+    run_test,
+    side_stats,
+    suggest,
+)
 from wandb_pr.compare.provenance import DataVersion, data_versions
-from wandb_pr.compare.spec import Direction, MetricSpec, infer_direction
-from wandb_pr.compare.stats import WelchResult, summarize, welch_t_test
+from wandb_pr.compare.spec import MetricSpec
+from wandb_pr.compare.states import IN_PROGRESS, counts_toward_stats
+from wandb_pr.compare.stats import holm_adjust
+from wandb_pr.compare.values import Kind, current_step, metric_names, read_metric
 from wandb_pr.errors import InputError
 from wandb_pr.models import Run, RunSet, RunState, StateCounts
-from wandb_pr.summary import summary_value
 
 __all__ = [
+    "IN_PROGRESS",
     "MAX_AUTO_METRICS",
     "Comparison",
     "MetricComparison",
     "MetricStatus",
     "SideStats",
+    "Significance",
     "Verdict",
     "choose_metrics",
     "compare",
@@ -62,7 +73,6 @@ logger = logging.getLogger(__name__)
 
 MAX_AUTO_METRICS = 20
 """At most this many metrics are chosen automatically when the user names none."""
-_IN_PROGRESS = frozenset({RunState.RUNNING, RunState.PENDING})
 
 
 class Verdict(str, enum.Enum):
@@ -72,43 +82,11 @@ class Verdict(str, enum.Enum):
     REGRESSION = "regression"
     PENDING = "pending"
     NO_RUNS = "no-runs"
+    NO_BASELINE = "no-baseline"
+    MISSING_METRIC = "missing-metric"
+    DIVERGED = "diverged"
     DIFFERENT_DATA = "different-data"
     """Candidates and baselines used different data versions, and the same was required."""
-
-
-class MetricStatus(str, enum.Enum):
-    """The outcome for one metric."""
-
-    BETTER = "better"
-    WORSE = "worse"
-    REGRESSION = "regression"
-    UNCHANGED = "unchanged"
-    NO_DIRECTION = "no-direction"
-    MISSING = "missing"
-
-
-@dataclass(frozen=True)
-class SideStats:
-    """One metric's statistics over the counted runs of one side (candidates or baselines)."""
-
-    n: int
-    """Runs with a usable value."""
-    mean: float | None
-    """Mean of the values; ``None`` when ``n == 0``."""
-    std: float | None
-    """Sample standard deviation; ``None`` when ``n < 2``."""
-    min: float | None
-    """Smallest value; ``None`` when ``n == 0``."""
-    max: float | None
-    """Largest value; ``None`` when ``n == 0``."""
-    values: tuple[float, ...]
-    """The usable values, in run order."""
-    run_ids: tuple[str, ...]
-    """Ids of the runs the values came from, in the same order."""
-    missing: tuple[str, ...] = ()
-    """Ids of counted runs whose summary lacks the metric."""
-    unusable: tuple[str, ...] = ()
-    """Ids of counted runs whose value is not a finite number (string, bool, NaN, inf, dict)."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +94,7 @@ class MetricComparison:
     """One metric, candidates against baselines."""
 
     name: str
-    """The metric's summary key."""
+    """The metric's name (summary key, dotted path, or history key)."""
     spec: MetricSpec
     """The spec it came from (for chosen metrics: the bare name)."""
     direction: Direction
@@ -128,15 +106,31 @@ class MetricComparison:
     candidate: SideStats
     """Statistics over the candidate runs."""
     delta: float | None
-    """Candidate mean minus baseline mean; ``None`` when a side is missing."""
+    """Candidate mean minus baseline mean; ``None`` when a side has no finite value."""
     relative_delta: float | None
     """``delta / |baseline mean|``; ``None`` when a side is missing or the baseline mean is 0."""
-    welch: WelchResult | None
-    """Welch's t-test of candidates against baselines; ``None`` unless both sides have n >= 2."""
+    test: Significance | None
+    """The significance test; ``None`` with fewer than one value on a side, or one on each."""
     significant: bool | None
-    """``welch.p < alpha``; ``None`` when the test was not run."""
+    """``test.p_adjusted < alpha``; ``None`` when no test was run."""
     status: MetricStatus
-    """The judgement (see the module docstring)."""
+    """The judgement (see :mod:`wandb_pr.compare.metric`)."""
+    suggestions: tuple[str, ...] = ()
+    """For a name no run has: the nearest names that exist."""
+    provisional: bool = False
+    """Candidates are still running: the status is provisional, never a regression."""
+
+    @property
+    def no_noise_estimate(self) -> bool:
+        """One finite value on each side: nothing says how much runs vary."""
+        return self.candidate.n == 1 and self.baseline.n == 1
+
+    @property
+    def source(self) -> str:
+        """Where the values came from, when not plainly the summary (``summary min``)."""
+        found = dict.fromkeys((*self.candidate.sources, *self.baseline.sources))
+        found.pop("summary", None)
+        return ", ".join(found)
 
 
 @dataclass(frozen=True)
@@ -148,7 +142,7 @@ class Comparison:
     verdict: Verdict
     """The overall outcome."""
     alpha: float
-    """Significance level of the Welch test."""
+    """Family-wise significance level (Holm-Bonferroni over the tested metrics)."""
     counts: StateCounts
     """Candidate runs per state, and the number of baselines."""
     counted_candidates: tuple[str, ...]
@@ -156,13 +150,19 @@ class Comparison:
     counted_baselines: tuple[str, ...]
     """Ids of the baseline runs that count toward the statistics."""
     in_progress: int = 0
-    """Candidate runs still running or waiting to start (``pending``)."""
+    """Candidate runs not finished yet (running, pending, preempting, unknown state)."""
     auto_metrics: bool = False
     """The metrics were chosen automatically (the user named none)."""
     metrics_left_out: int = 0
     """Numeric summary keys not chosen because of the :data:`MAX_AUTO_METRICS` cap."""
     data_versions: tuple[DataVersion, ...] = ()
     """The data artifacts each side used, and whether they differ."""
+    at_step: int | None = None
+    """While candidates run: the step the sides are compared at."""
+    baseline_steps: int | None = None
+    """While candidates run: how many steps the baselines logged (``at step 14 of 30``)."""
+    allow_missing: bool = False
+    """The user accepted missing evidence (``--allow-missing``): it does not fail the gate."""
 
     @property
     def different_data(self) -> tuple[DataVersion, ...]:
@@ -171,34 +171,26 @@ class Comparison:
 
     @property
     def regressions(self) -> tuple[str, ...]:
-        """Names of the regressed metrics (the ``regressions`` output joins them with commas).
+        """Names of the regressed or diverged metrics (the ``regressions`` output)."""
+        failed = (MetricStatus.REGRESSION, MetricStatus.DIVERGED)
+        return tuple(m.name for m in self.metrics if m.status in failed)
 
-        While the verdict is ``pending`` they are provisional.
-        """
-        return tuple(m.name for m in self.metrics if m.status is MetricStatus.REGRESSION)
+    @property
+    def missing(self) -> tuple[MetricComparison, ...]:
+        """Metrics that could not be compared on both sides."""
+        gaps = (MetricStatus.MISSING, MetricStatus.NOT_FOUND)
+        return tuple(m for m in self.metrics if m.status in gaps)
 
-
-def counts_toward_stats(state: RunState) -> bool:
-    """Whether a run in this state contributes values (see the module docstring)."""
-    match state:
-        case RunState.FINISHED | RunState.RUNNING | RunState.UNKNOWN:
-            return True
-        case (
-            RunState.CRASHED
-            | RunState.FAILED
-            | RunState.KILLED
-            | RunState.ABORTED
-            | RunState.PREEMPTED
-            | RunState.PENDING
-        ):
-            return False
-        case _:
-            raise unhandled(state)
+    @property
+    def tested(self) -> int:
+        """How many metrics entered the Holm correction."""
+        return sum(1 for m in self.metrics if m.test and m.direction is not Direction.NONE)
 
 
 def metric_value(run: Run, name: str) -> float | None:
-    """The run's usable value for a metric: a finite non-boolean number, else ``None``."""
-    return _as_number(summary_value(run.summary, name))
+    """The run's finite value for a metric, else ``None``."""
+    reading = read_metric(run, name)
+    return reading.value if reading.kind is Kind.FINITE else None
 
 
 def choose_metrics(
@@ -206,18 +198,20 @@ def choose_metrics(
 ) -> tuple[tuple[str, ...], int]:
     """Pick metrics when the user named none: ``(chosen names, how many were left out)``.
 
-    Candidates are the numeric summary keys of the counted candidate runs, nested dicts
-    flattened to dotted names, skipping keys that start with ``_`` and W&B media objects
-    (dicts with a ``_type``). Over the cap, keys with a known direction win, then by name.
+    The numeric summary keys of the given runs (finite, NaN or infinite: a diverged metric is
+    chosen too), nested dicts flattened to dotted names and ``define_metric`` summaries by
+    their own name, skipping keys that start with ``_`` and W&B media objects. Over the cap,
+    keys with a known direction win, then by name.
     """
     found: set[str] = set()
     for run in candidates:
-        if counts_toward_stats(run.state):
-            found.update(
-                key
-                for key in _numeric_keys(run.summary, prefix="")
-                if metric_value(run, key) is not None  # a dotted name must find its way back
-            )
+        if not (counts_toward_stats(run.state) or run.state is RunState.RUNNING):
+            continue
+        found.update(
+            key
+            for key in metric_names([replace(run, history={})])
+            if read_metric(run, key).kind in (Kind.FINITE, Kind.NON_FINITE)
+        )
     ranked = sorted(found, key=lambda key: (infer_direction(key) is Direction.NONE, key))
     chosen = sorted(ranked[:limit])
     return tuple(chosen), len(found) - len(chosen)
@@ -230,75 +224,102 @@ def compare(
     alpha: float = 0.05,
     max_auto_metrics: int = MAX_AUTO_METRICS,
     require_same_data: bool = False,
+    allow_missing: bool = False,
 ) -> Comparison:
-    """Compare the candidates with the baselines; with no ``specs``, choose the metrics.
-
-    With ``require_same_data``, runs evaluated on different data versions fail the gate
-    (verdict ``different-data``) whatever the metrics say.
-    """
+    """Compare the candidates with the baselines; with no ``specs``, choose the metrics."""
     if not 0 < alpha < 1:
         raise InputError(
             f"significance level {alpha!r} is not between 0 and 1",
             tip="Use a level such as 0.05 (5%) or 0.01.",
         )
+    in_progress = sum(1 for r in run_set.candidates if r.state in IN_PROGRESS)
+    finished = tuple(r for r in run_set.candidates if counts_toward_stats(r.state))
+    running = tuple(r for r in run_set.candidates if r.state is RunState.RUNNING)
+    baselines = tuple(r for r in run_set.baselines if counts_toward_stats(r.state))
+    at_step = baseline_steps = None
+    candidates = finished
+    if in_progress:
+        candidates = finished + running
+        steps = [s for s in map(current_step, running) if s is not None]
+        at_step = min(steps) if steps else None
+        ends = [s for s in map(current_step, baselines) if s is not None]
+        baseline_steps = max(ends) + 1 if ends and at_step is not None else None
     auto, left_out = not specs, 0
     if auto:
-        names, left_out = choose_metrics(run_set.candidates, limit=max_auto_metrics)
+        names, left_out = choose_metrics(candidates, limit=max_auto_metrics)
         specs = tuple(MetricSpec(name=name) for name in names)
         logger.debug("chose %d metrics automatically (%d left out)", len(names), left_out)
-    candidates = tuple(r for r in run_set.candidates if counts_toward_stats(r.state))
-    baselines = tuple(r for r in run_set.baselines if counts_toward_stats(r.state))
-    metrics = tuple(_compare_metric(spec, candidates, baselines, alpha) for spec in specs)
-    counts = run_set.counts
-    in_progress = sum(1 for r in run_set.candidates if r.state in _IN_PROGRESS)
+    known = metric_names(run_set.candidates + run_set.baselines)
+    metrics = [_measure(spec, candidates, baselines, at_step, known) for spec in specs]
+    metrics = _judge(metrics, alpha, provisional=bool(in_progress))
     versions = data_versions(candidates, baselines)
-    verdict = _verdict(metrics, candidates, in_progress)
+    verdict = _verdict(metrics, finished, baselines, in_progress)
     settled = verdict in (Verdict.PASS, Verdict.REGRESSION)
     if require_same_data and settled and any(v.differs for v in versions):
         verdict = Verdict.DIFFERENT_DATA
     return Comparison(
-        metrics=metrics,
+        metrics=tuple(metrics),
         verdict=verdict,
         data_versions=versions,
         alpha=alpha,
-        counts=counts,
+        counts=run_set.counts,
         counted_candidates=tuple(r.id for r in candidates),
         counted_baselines=tuple(r.id for r in baselines),
         auto_metrics=auto,
         in_progress=in_progress,
         metrics_left_out=left_out,
+        at_step=at_step,
+        baseline_steps=baseline_steps,
+        allow_missing=allow_missing,
     )
 
 
 def _verdict(
-    metrics: Sequence[MetricComparison], counted_candidates: Sequence[Run], in_progress: int
+    metrics: Sequence[MetricComparison],
+    finished: Sequence[Run],
+    baselines: Sequence[Run],
+    in_progress: int,
 ) -> Verdict:
+    statuses = {m.status for m in metrics}
     if in_progress:
         return Verdict.PENDING
-    if not counted_candidates:
+    if not finished:
         return Verdict.NO_RUNS
-    if any(m.status is MetricStatus.REGRESSION for m in metrics):
+    if not baselines:
+        return Verdict.NO_BASELINE
+    if MetricStatus.DIVERGED in statuses:
+        return Verdict.DIVERGED
+    if MetricStatus.REGRESSION in statuses:
         return Verdict.REGRESSION
+    if not metrics or statuses & {MetricStatus.MISSING, MetricStatus.NOT_FOUND}:
+        return Verdict.MISSING_METRIC
     return Verdict.PASS
 
 
-def _compare_metric(
-    spec: MetricSpec, candidates: Sequence[Run], baselines: Sequence[Run], alpha: float
+def _measure(
+    spec: MetricSpec,
+    candidates: Sequence[Run],
+    baselines: Sequence[Run],
+    at_step: int | None,
+    known: set[str],
 ) -> MetricComparison:
+    """Each side's values, the delta and the uncorrected test; the status comes later."""
     if spec.direction is None:
         direction = infer_direction(spec.name)
         inferred = direction is not Direction.NONE
     else:
         direction, inferred = spec.direction, False
-    cand, base = _side(candidates, spec.name), _side(baselines, spec.name)
-    delta = relative = welch = significant = None
+    cand = side_stats(candidates, spec.name, direction, at_step)
+    base = side_stats(baselines, spec.name, direction, at_step)
+    delta = relative = test = None
     if cand.mean is not None and base.mean is not None:
         delta = cand.mean - base.mean
         relative = delta / abs(base.mean) if base.mean != 0 else None
-        if cand.n >= 2 and base.n >= 2:
-            welch = welch_t_test(cand.values, base.values)
-            significant = welch.p < alpha
-    status = _status(spec, direction, base, delta, significant)
+        result = run_test(cand, base)
+        if result is not None:
+            name = "welch" if cand.n >= 2 and base.n >= 2 else "prediction"
+            test = Significance(name, result.t, result.df, result.p, result.p)
+    suggestions = () if spec.name in known else suggest(spec.name, known)
     return MetricComparison(
         name=spec.name,
         spec=spec,
@@ -308,81 +329,55 @@ def _compare_metric(
         candidate=cand,
         delta=delta,
         relative_delta=relative,
-        welch=welch,
-        significant=significant,
-        status=status,
+        test=test,
+        significant=None,
+        status=MetricStatus.NOT_FOUND if spec.name not in known else MetricStatus.MISSING,
+        suggestions=suggestions,
     )
 
 
-def _status(
-    spec: MetricSpec,
-    direction: Direction,
-    base: SideStats,
-    delta: float | None,
-    significant: bool | None,
-) -> MetricStatus:
-    if delta is None or base.mean is None:
+def _judge(
+    metrics: list[MetricComparison], alpha: float, *, provisional: bool
+) -> list[MetricComparison]:
+    """Correct the p-values of the metrics with a direction (Holm), then set every status."""
+    family = [i for i, m in enumerate(metrics) if m.test and m.direction is not Direction.NONE]
+    adjusted = holm_adjust([_p(metrics[i]) for i in family])
+    for i, p in zip(family, adjusted, strict=True):
+        test = metrics[i].test
+        assert test is not None
+        metrics[i] = replace(metrics[i], test=replace(test, p_adjusted=p))
+    judged = []
+    for m in metrics:
+        significant = None if m.test is None else m.test.p_adjusted < alpha
+        m = replace(m, significant=significant, provisional=provisional)
+        judged.append(replace(m, status=_status(m, provisional=provisional)))
+    return judged
+
+
+def _p(metric: MetricComparison) -> float:
+    assert metric.test is not None
+    return metric.test.p
+
+
+def _status(m: MetricComparison, *, provisional: bool) -> MetricStatus:
+    if m.status is MetricStatus.NOT_FOUND:
+        return m.status
+    if is_diverged(m.direction, m.candidate, m.baseline):
+        return MetricStatus.DIVERGED
+    if m.delta is None or m.baseline.mean is None:
         return MetricStatus.MISSING
-    if direction is Direction.NONE:
+    if m.direction is Direction.NONE:
         return MetricStatus.NO_DIRECTION
-    if not abs(delta) > spec.tolerance.threshold(base.mean):
+    if not abs(m.delta) > m.spec.tolerance.threshold(m.baseline.mean):
         return MetricStatus.UNCHANGED
-    if direction is Direction.HIGHER:
-        improved = delta > 0
-    elif direction is Direction.LOWER:
-        improved = delta < 0
+    if m.direction is Direction.HIGHER:
+        improved = m.delta > 0
+    elif m.direction is Direction.LOWER:
+        improved = m.delta < 0
     else:
-        raise unhandled(direction)
+        raise unhandled(m.direction)
     if improved:
         return MetricStatus.BETTER
-    return MetricStatus.WORSE if significant is False else MetricStatus.REGRESSION
-
-
-def _side(runs: Sequence[Run], name: str) -> SideStats:
-    values: list[float] = []
-    ids: list[str] = []
-    missing: list[str] = []
-    unusable: list[str] = []
-    for run in runs:
-        raw = summary_value(run.summary, name)
-        number = _as_number(raw)
-        if number is not None:
-            values.append(number)
-            ids.append(run.id)
-        elif raw is None:
-            missing.append(run.id)
-        else:
-            unusable.append(run.id)
-    s = summarize(values)
-    return SideStats(
-        n=s.n,
-        mean=s.mean,
-        std=s.std,
-        min=s.min,
-        max=s.max,
-        values=tuple(values),
-        run_ids=tuple(ids),
-        missing=tuple(missing),
-        unusable=tuple(unusable),
-    )
-
-
-def _as_number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return None
-    try:
-        number = float(value)
-    except (OverflowError, ValueError):  # a huge int
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _numeric_keys(mapping: Mapping[str, Any], *, prefix: str) -> Iterable[str]:
-    for key, value in mapping.items():
-        if not isinstance(key, str) or key.startswith("_"):
-            continue
-        if isinstance(value, Mapping):
-            if "_type" not in value:
-                yield from _numeric_keys(value, prefix=f"{prefix}{key}.")
-        elif _as_number(value) is not None:
-            yield prefix + key
+    if provisional or m.significant is False:
+        return MetricStatus.WORSE
+    return MetricStatus.REGRESSION

@@ -51,8 +51,8 @@ def data_versions(candidates: Sequence[Run], baselines: Sequence[Run]) -> tuple[
     return tuple(versions)
 
 
-def commit_mismatches(runs: Iterable[Run], sha_key: str) -> tuple[str, ...]:
-    """A sentence for each run whose config SHA and recorded git commit disagree."""
+def commit_mismatches(runs: Iterable[Run], sha_key: str) -> tuple[tuple[str, str], ...]:
+    """``(run id, sentence)`` for each run whose config SHA and recorded git commit disagree."""
     found = []
     for run in runs:
         logged = run.config.get(sha_key)
@@ -61,9 +61,12 @@ def commit_mismatches(runs: Iterable[Run], sha_key: str) -> tuple[str, ...]:
         a, b = logged.lower(), run.commit.lower()
         if not (a.startswith(b) or b.startswith(a)):
             found.append(
-                f"Run {run.name} ({run.id}) logged {sha_key} {logged[:12]} but W&B recorded git "
-                f"commit {run.commit[:12]}: its numbers may come from other code than its config "
-                "says."
+                (
+                    run.id,
+                    f"Run {run.name} ({run.id}) logged {sha_key} {logged[:12]} but W&B recorded "
+                    f"git commit {run.commit[:12]}: its numbers may come from other code than its "
+                    "config says.",
+                )
             )
     return tuple(found)
 

@@ -1,10 +1,12 @@
 """Metric specs (``val_loss:min:2%``) and the direction of a metric (is higher or lower better?).
 
-Spec syntax: ``NAME[:min|max][:TOL[%]]``. The optional parts are taken from the *right*, so a
-name may itself contain colons (``eval:loss:min`` is the metric ``eval:loss``, lower is better)
-as well as ``/ . -`` and spaces. A trailing segment is always read as a direction when it is
-``min`` or ``max`` and as a tolerance when it looks like a number; a metric whose real name ends
-that way is written with an explicit direction, e.g. ``latency:min:min``.
+Spec syntax: ``NAME[:min|max|lower|higher][:TOL[%]]``. The optional parts are taken from the
+*right*, so a name may itself contain colons (``eval:loss:min`` is the metric ``eval:loss``, lower
+is better) as well as ``/ . -`` and spaces. A trailing segment is always read as a direction when
+it is ``min``, ``max``, ``lower`` or ``higher`` and as a tolerance when it looks like a number; a
+trailing word that looks like a misspelt direction (``minimum``, ``maximise``, ``high``, ``mx``)
+is an error rather than part of the name. A metric whose real name ends that way is written with
+an explicit direction, e.g. ``latency:min:min`` or ``score:high:max``.
 
 The tolerance is absolute (``val_acc:max:0.005``: a drop of up to 0.005 is no change) or
 relative to the baseline mean (``val_loss:min:2%``).
@@ -12,13 +14,18 @@ relative to the baseline mean (``val_loss:min:2%``).
 
 from __future__ import annotations
 
-import enum
+import difflib
 import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from wandb_pr.compare._exhaustive import unhandled
+from wandb_pr.compare.directions import (
+    HIGHER_IS_BETTER,
+    LOWER_IS_BETTER,
+    Direction,
+    infer_direction,
+)
 from wandb_pr.errors import InputError
 
 __all__ = [
@@ -31,26 +38,6 @@ __all__ = [
     "parse_metric_spec",
     "parse_metric_specs",
 ]
-
-
-class Direction(str, enum.Enum):
-    """Which way a metric improves."""
-
-    HIGHER = "higher"
-    LOWER = "lower"
-    NONE = "none"
-
-    @property
-    def spec_word(self) -> str:
-        """How the direction is written in a spec (``max``/``min``), empty for none."""
-        if self is Direction.HIGHER:
-            return "max"
-        elif self is Direction.LOWER:
-            return "min"
-        elif self is Direction.NONE:
-            return ""
-        else:
-            raise unhandled(self)
 
 
 @dataclass(frozen=True)
@@ -92,43 +79,27 @@ class MetricSpec:
         return ":".join(parts)
 
 
-LOWER_IS_BETTER = frozenset(
-    {
-        "loss", "losses", "error", "errors", "err", "mse", "mae", "rmse", "mape", "nll",
-        "wer", "cer", "perplexity", "ppl", "fid", "latency",
-    }
-)  # fmt: skip
-"""Name tokens that mean lower is better."""
-HIGHER_IS_BETTER = frozenset(
-    {
-        "acc", "accuracy", "acc1", "acc5", "top1", "top5", "f1", "auc", "auroc", "auprc",
-        "precision", "recall", "bleu", "rouge", "rouge1", "rouge2", "rougel", "map", "map50",
-        "map75", "iou", "miou", "dice", "psnr", "ssim", "r2", "mrr", "ndcg", "reward",
-    }
-)  # fmt: skip
-"""Name tokens that mean higher is better."""
-
-_TOKEN_SPLIT = re.compile(r"[/_\-.\s:]+")
 _TOLERANCE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*%?$")
-_DIRECTIONS = {"min": Direction.LOWER, "max": Direction.HIGHER}
-_SYNTAX = "NAME[:min|max][:TOL[%]], e.g. val_loss:min:2% or val_acc:max:0.005"
-
-
-def infer_direction(name: str) -> Direction:
-    """Guess a metric's direction from its name's tokens; ``NONE`` when unknown or contradictory.
-
-    The name is split on ``/ _ - .`` (and spaces, colons) and compared case-insensitively, token
-    by token: ``val/loss`` and ``train-mse`` are lower-is-better, ``eval_acc`` higher, while
-    ``gloss`` matches nothing because ``loss`` is only part of a word.
-    """
-    tokens = {token for token in _TOKEN_SPLIT.split(name.lower()) if token}
-    lower = bool(tokens & LOWER_IS_BETTER)
-    higher = bool(tokens & HIGHER_IS_BETTER)
-    if lower and not higher:
-        return Direction.LOWER
-    if higher and not lower:
-        return Direction.HIGHER
-    return Direction.NONE
+_DIRECTIONS = {
+    "min": Direction.LOWER,
+    "lower": Direction.LOWER,
+    "max": Direction.HIGHER,
+    "higher": Direction.HIGHER,
+}
+_DIRECTION_LIKE = (
+    "min",
+    "max",
+    "low",
+    "high",
+    "less",
+    "more",
+    "small",
+    "big",
+    "large",
+    "up",
+    "down",
+)
+_SYNTAX = "NAME[:min|max|lower|higher][:TOL[%]], e.g. val_loss:min:2% or val_acc:max:0.005"
 
 
 def parse_metric_spec(text: str) -> MetricSpec:
@@ -145,6 +116,12 @@ def parse_metric_spec(text: str) -> MetricSpec:
     if sep and last.strip().lower() in _DIRECTIONS:
         direction = _DIRECTIONS[last.strip().lower()]
         name = head
+    elif sep and _looks_like_a_direction(last.strip().lower()):
+        raise InputError(
+            f"metric spec {spec!r}: {last.strip()!r} is not a direction",
+            tip="The accepted directions are min or lower (lower is better) and max or higher "
+            f"(higher is better): {_SYNTAX}.",
+        )
     elif (
         sep and tolerance == Tolerance() and head.rpartition(":")[2].strip().lower() in _DIRECTIONS
     ):
@@ -175,6 +152,15 @@ def parse_metric_specs(values: Iterable[str]) -> tuple[MetricSpec, ...]:
         seen[spec.name] = value.strip()
         specs.append(spec)
     return tuple(specs)
+
+
+def _looks_like_a_direction(word: str) -> bool:
+    """Whether a trailing ``:word`` is a misspelt direction (``minimum``, ``maximise``, ``hi``)."""
+    if not word.isalpha():
+        return False
+    if word.startswith(_DIRECTION_LIKE):
+        return True
+    return bool(difflib.get_close_matches(word, [*_DIRECTIONS, "minimize", "maximize"], cutoff=0.6))
 
 
 def _parse_tolerance(text: str, spec: str) -> Tolerance:

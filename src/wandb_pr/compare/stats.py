@@ -27,6 +27,8 @@ from dataclasses import dataclass
 __all__ = [
     "Summary",
     "WelchResult",
+    "holm_adjust",
+    "prediction_test",
     "regularized_incomplete_beta",
     "student_t_two_sided_p",
     "summarize",
@@ -95,6 +97,47 @@ def welch_t_test(a: Sequence[float], b: Sequence[float]) -> WelchResult:
     share_a, share_b = se2_a / se2, se2_b / se2
     df = 1.0 / (share_a**2 / (len(xa) - 1) + share_b**2 / (len(xb) - 1))
     return WelchResult(t=t, df=df, p=student_t_two_sided_p(t, df))
+
+
+def prediction_test(single: float, others: Sequence[float]) -> WelchResult:
+    """Is one value from the same distribution as ``others`` (n >= 2)? Two-sided.
+
+    The prediction-interval test: ``t = (single - mean) / (s * sqrt(1 + 1/n))`` with ``n - 1``
+    degrees of freedom, where ``mean`` and ``s`` are the others' mean and sample standard
+    deviation; the single value's own noise is taken to be the others' spread. ``t`` is
+    positive when ``single`` is larger. When the others do not vary: ``p = 1`` for an equal
+    value, else ``p = 0`` (``t`` and ``df`` ``None``), as in :func:`welch_t_test`.
+    """
+    if len(others) < 2:
+        raise ValueError("the prediction test needs at least two values to estimate the spread")
+    xs = [float(v) for v in others]
+    n = len(xs)
+    mean, variance = _mean(xs), _variance(xs)
+    diff = float(single) - mean
+    scale2 = variance * (1.0 + 1.0 / n)
+    if scale2 == 0 or not math.isfinite(scale2):
+        if scale2 == 0:
+            return WelchResult(t=None, df=None, p=1.0 if diff == 0 else 0.0)
+        return WelchResult(t=None, df=None, p=1.0)
+    t = diff / math.sqrt(scale2)
+    return WelchResult(t=t, df=float(n - 1), p=student_t_two_sided_p(t, n - 1))
+
+
+def holm_adjust(p_values: Sequence[float]) -> list[float]:
+    """Holm-Bonferroni adjusted p-values, in the input order (family-wise error control).
+
+    Sorted ascending, the i-th smallest (0-based) of m is multiplied by ``m - i``; the running
+    maximum keeps the adjusted values in the same order, and they are capped at 1. Rejecting
+    where the adjusted value is below alpha is Holm's step-down procedure at level alpha.
+    """
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    adjusted = [1.0] * m
+    running = 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p_values[index]))
+        adjusted[index] = running
+    return adjusted
 
 
 def student_t_two_sided_p(t: float, df: float) -> float:

@@ -60,27 +60,52 @@ def marker(key: str) -> str:
     return f"<!-- wandb-pr comment: {quote(key, safe='/:@')} -->"
 
 
-def check_conclusion(verdict: Verdict) -> str:
-    """A check run's conclusion for a verdict."""
+def check_conclusion(verdict: Verdict, *, allow_missing: bool = False) -> str:
+    """A check run's conclusion for a verdict; only ``pass`` is ever ``success``.
+
+    Missing evidence (no runs, no baseline, a missing metric, runs not finished) fails closed:
+    ``failure`` (a required check then blocks the merge), ``neutral`` with ``allow-missing``.
+    """
     if verdict is Verdict.PASS:
         return "success"
-    elif verdict is Verdict.REGRESSION or verdict is Verdict.DIFFERENT_DATA:
+    elif (
+        verdict is Verdict.REGRESSION
+        or verdict is Verdict.DIFFERENT_DATA
+        or verdict is Verdict.DIVERGED
+    ):
         return "failure"
-    elif verdict is Verdict.PENDING or verdict is Verdict.NO_RUNS:
-        return "neutral"
+    elif (
+        verdict is Verdict.PENDING
+        or verdict is Verdict.NO_RUNS
+        or verdict is Verdict.NO_BASELINE
+        or verdict is Verdict.MISSING_METRIC
+    ):
+        return "neutral" if allow_missing else "failure"
     else:
         raise unhandled(verdict)
 
 
 def status_state(verdict: Verdict) -> str:
-    """A commit status state for a verdict (no runs is an error: nothing was measured)."""
+    """A commit status state for a verdict; only ``pass`` is ever ``success``.
+
+    Missing evidence is an ``error`` (nothing decisive was measured), whatever ``allow-missing``
+    says: a status has no neutral state.
+    """
     if verdict is Verdict.PASS:
         return "success"
-    elif verdict is Verdict.REGRESSION or verdict is Verdict.DIFFERENT_DATA:
+    elif (
+        verdict is Verdict.REGRESSION
+        or verdict is Verdict.DIFFERENT_DATA
+        or verdict is Verdict.DIVERGED
+    ):
         return "failure"
     elif verdict is Verdict.PENDING:
         return "pending"
-    elif verdict is Verdict.NO_RUNS:
+    elif (
+        verdict is Verdict.NO_RUNS
+        or verdict is Verdict.NO_BASELINE
+        or verdict is Verdict.MISSING_METRIC
+    ):
         return "error"
     else:
         raise unhandled(verdict)
@@ -96,6 +121,8 @@ class PullRequest:
     """The commit at the head of the pull request."""
     base_sha: str | None
     """The commit it is based on."""
+    head_repository: str | None = None
+    """``owner/repo`` of the head branch (a fork's, for a pull request from a fork)."""
 
 
 class GitHubPublisher:
@@ -112,7 +139,20 @@ class GitHubPublisher:
         """Look up a pull request's head and base commits."""
         data = _dict(self._client.json("GET", f"{self._repo}/pulls/{number}"))
         head, base = _dict(data.get("head")), _dict(data.get("base"))
-        return PullRequest(number, str(head.get("sha")), base.get("sha"))
+        repository = _dict(head.get("repo")).get("full_name")
+        head_repository = repository if isinstance(repository, str) else None
+        return PullRequest(number, str(head.get("sha")), base.get("sha"), head_repository)
+
+    def permission(self, login: str) -> str:
+        """``login``'s permission on the repository: admin, write, read or none.
+
+        ``GET /collaborators/{login}/permission``. Its ``permission`` field folds maintain into
+        write and triage into read, and custom roles into their base role; ``role_name`` would
+        name those, but write access is what matters here.
+        """
+        path = f"{self._repo}/collaborators/{quote(login, safe='')}/permission"
+        permission = _dict(self._client.json("GET", path)).get("permission")
+        return permission if permission in ("admin", "write", "read") else "none"
 
     def pull_request_commits(self, number: int) -> list[str]:
         """The pull request's commits, newest first (GitHub lists at most 250)."""
@@ -178,14 +218,21 @@ class GitHubPublisher:
         return url
 
     def check_run(
-        self, sha: str, *, name: str, verdict: Verdict, title: str, render: Render
+        self,
+        sha: str,
+        *,
+        name: str,
+        verdict: Verdict,
+        title: str,
+        render: Render,
+        allow_missing: bool = False,
     ) -> str:
         """Create a completed check run whose conclusion follows the verdict; return its URL."""
         body = {
             "name": name,
             "head_sha": sha,
             "status": "completed",
-            "conclusion": check_conclusion(verdict),
+            "conclusion": check_conclusion(verdict, allow_missing=allow_missing),
             "output": {"title": title[:255], "summary": render(CHECK_SUMMARY_LIMIT)},
         }
         data = self._client.json("POST", f"{self._repo}/check-runs", json=body)

@@ -1,28 +1,37 @@
-"""Step outputs for later workflow steps, written to ``$GITHUB_OUTPUT`` (never ``::set-output``)."""
+"""Step outputs for later workflow steps, written to ``$GITHUB_OUTPUT`` (never ``::set-output``).
+
+Every value is written on one line: control characters are escaped, never kept, so a later
+step that prints an output cannot be made to print a workflow command.
+"""
 
 from __future__ import annotations
 
-import secrets
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
 from wandb_pr.errors import OutputError
 
-__all__ = ["append_text", "format_outputs", "write_outputs"]
+__all__ = ["append_text", "format_outputs", "single_line", "write_outputs"]
+
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+"""C0 controls (CR and LF among them), DEL, C1 controls (NEL among them), and the Unicode line
+and paragraph separators: anything that can end a line or drive a terminal."""
+
+
+def single_line(text: str) -> str:
+    """``text`` on one line: each control character as a visible escape (``\\n``, ``\\x1b``).
+
+    Outputs and log lines carry names from run data (W&B summary keys); a workflow that echoes
+    one must never print a second line that the runner would obey as a workflow command.
+    """
+    return _UNSAFE.sub(lambda match: match.group().encode("unicode_escape").decode(), text)
 
 
 def format_outputs(outputs: Mapping[str, str]) -> str:
-    """``name=value`` lines; multiline values as ``name<<DELIM`` ... ``DELIM`` (fresh delimiter)."""
-    lines = []
-    for name, value in outputs.items():
-        if "\n" in value or "\r" in value:
-            delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
-            while delimiter in value:  # pragma: no cover - 128 random bits
-                delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
-            lines.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
-        else:
-            lines.append(f"{name}={value}\n")
-    return "".join(lines)
+    """``name=value`` lines, every value on one line (control characters escaped)."""
+    return "".join(f"{name}={single_line(value)}\n" for name, value in outputs.items())
 
 
 def write_outputs(path: Path, outputs: Mapping[str, str]) -> None:

@@ -104,7 +104,12 @@ def publish(
     if options.check and target.sha:
         try:
             check_url = publisher.check_run(
-                target.sha, name=options.check_name, verdict=verdict, title=headline, render=render
+                target.sha,
+                name=options.check_name,
+                verdict=verdict,
+                title=headline,
+                render=render,
+                allow_missing=report.comparison.allow_missing,
             )
         except GitHubPermissionError as exc:
             permitted("create a check run", "checks", exc)

@@ -77,15 +77,35 @@ def format_relative(value: float | None) -> str:
 
 
 def format_p(metric: MetricComparison) -> str:
-    """The Welch p-value, or a dash when the test was not run."""
-    if metric.welch is None:
+    """The Holm-adjusted p-value, or a dash when no test was run."""
+    if metric.test is None:
         return NO_VALUE
-    return "<0.001" if metric.welch.p < 0.001 else f"{metric.welch.p:.3f}"
+    p = metric.test.p_adjusted
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def metric_title(metric: MetricComparison) -> str:
+    """The metric's name and, when not plainly its summary, where its values came from.
+
+    Plain text: the caller escapes it (``val_loss (summary min)``).
+    """
+    return f"{metric.name} ({metric.source})" if metric.source else metric.name
+
+
+def diverged_text(stats: SideStats, side: str) -> str:
+    """``2 of 7 candidate runs diverged (NaN)``, or empty when none did."""
+    count = len(stats.non_finite)
+    if not count:
+        return ""
+    kinds = [k for k, n in (("NaN", stats.nan), ("inf", count - stats.nan)) if n]
+    return f"{count} of {stats.total} {side} runs diverged ({', '.join(kinds)})"
 
 
 def format_side(stats: SideStats) -> str:
-    """``mean`` for one run, ``mean ± std (n=k)`` for several, a dash for none."""
+    """``mean`` for one run, ``mean ± std (n=k)`` for several, a dash or NaN for none."""
     if stats.mean is None:
+        if stats.non_finite:
+            return "NaN" if stats.nan else "inf"
         return NO_VALUE
     if stats.std is None:
         return format_number(stats.mean)
@@ -136,20 +156,33 @@ def status_mark(status: MetricStatus) -> str:
     """The colour mark of a metric status."""
     if status is MetricStatus.BETTER:
         return "🟢"
-    elif status is MetricStatus.REGRESSION:
+    elif status is MetricStatus.REGRESSION or status is MetricStatus.DIVERGED:
         return "🔴"
     elif status is MetricStatus.WORSE:
         return "🟡"
     elif status is MetricStatus.UNCHANGED or status is MetricStatus.NO_DIRECTION:
         return "⚪"
-    elif status is MetricStatus.MISSING:
+    elif status is MetricStatus.MISSING or status is MetricStatus.NOT_FOUND:
         return "❔"
     else:
         raise unhandled(status)
 
 
 def status_label(metric: MetricComparison) -> str:
-    """The status in words; ``within noise`` when Welch's test found no significant difference."""
+    """The status in words, and what qualifies it (within noise, provisional, no noise estimate)."""
+    words = _status_words(metric)
+    if metric.provisional and metric.status in (MetricStatus.BETTER, MetricStatus.WORSE):
+        return f"{words.replace(' (within noise)', '')} (provisional)"
+    if metric.no_noise_estimate and metric.status in (
+        MetricStatus.BETTER,
+        MetricStatus.REGRESSION,
+        MetricStatus.UNCHANGED,
+    ):
+        return f"{words} (no noise estimate: one run per side)"
+    return words
+
+
+def _status_words(metric: MetricComparison) -> str:
     status = metric.status
     if status is MetricStatus.BETTER:
         return "better (within noise)" if metric.significant is False else "better"
@@ -157,6 +190,10 @@ def status_label(metric: MetricComparison) -> str:
         return "worse (within noise)"
     elif status is MetricStatus.REGRESSION:
         return "regression"
+    elif status is MetricStatus.DIVERGED:
+        return "diverged"
+    elif status is MetricStatus.NOT_FOUND:
+        return "not found"
     elif status is MetricStatus.UNCHANGED:
         return "unchanged"
     elif status is MetricStatus.NO_DIRECTION:
@@ -171,11 +208,19 @@ def verdict_mark(verdict: Verdict) -> str:
     """The mark that opens the headline."""
     if verdict is Verdict.PASS:
         return "✅"
-    elif verdict is Verdict.REGRESSION or verdict is Verdict.DIFFERENT_DATA:
+    elif (
+        verdict is Verdict.REGRESSION
+        or verdict is Verdict.DIFFERENT_DATA
+        or verdict is Verdict.DIVERGED
+    ):
         return "❌"
     elif verdict is Verdict.PENDING:
         return "⏳"
-    elif verdict is Verdict.NO_RUNS:
+    elif (
+        verdict is Verdict.NO_RUNS
+        or verdict is Verdict.NO_BASELINE
+        or verdict is Verdict.MISSING_METRIC
+    ):
         return "⚠️"
     else:
         raise unhandled(verdict)
@@ -199,9 +244,29 @@ def headline(report: Report, *, escape: Callable[..., str], code: Callable[[str]
     elif verdict is Verdict.PENDING:
         count = comparison.in_progress
         verb = "is" if count == 1 else "are"
-        return f"{plural(count, 'candidate run')} {verb} still running, results are provisional"
+        state = "still running" if comparison.counts.running == count else "not finished"
+        words = f"{plural(count, 'candidate run')} {verb} {state}, results are provisional"
+        if comparison.at_step is not None:
+            words += f" (compared at step {comparison.at_step}"
+            if comparison.baseline_steps:
+                words += f" of {comparison.baseline_steps}"
+            words += ")"
+        if not comparison.allow_missing:
+            words += "; --wait (Action: wait) waits for them, --allow-missing accepts this"
+        return words + _allowed(comparison)
     elif verdict is Verdict.NO_RUNS:
-        return _no_runs_headline(report, escape=escape, code=code)
+        return _no_runs_headline(report, escape=escape, code=code) + _allowed(comparison)
+    elif verdict is Verdict.NO_BASELINE:
+        return _no_baseline_headline(report, escape=escape) + _allowed(comparison)
+    elif verdict is Verdict.MISSING_METRIC:
+        return _missing_headline(comparison, escape=escape) + _allowed(comparison)
+    elif verdict is Verdict.DIVERGED:
+        diverged = [
+            f"{escape(m.name, max_length=60)}: {diverged_text(m.candidate, 'candidate')}"
+            for m in comparison.metrics
+            if m.status is MetricStatus.DIVERGED
+        ]
+        return "diverged, " + "; ".join(diverged[:3]) + " (the baselines' values are finite)"
     elif verdict is Verdict.DIFFERENT_DATA:
         return "evaluated on different data: " + ", ".join(
             escape(different_data_text(v), max_length=120) for v in comparison.different_data[:3]
@@ -235,14 +300,57 @@ def sha_text(sha: str, *, escape: Callable[..., str], code: Callable[[str], str]
 
 
 def _pass_headline(comparison: Comparison) -> str:
+    return f"pass, no regressions in {plural(len(comparison.metrics), 'metric')}"
+
+
+def _allowed(comparison: Comparison) -> str:
+    """The headline's tail for an outcome that fails the gate unless missing data is allowed."""
+    if comparison.allow_missing:
+        return " (accepted with --allow-missing: the gate does not fail)"
+    return ""
+
+
+def _no_baseline_headline(report: Report, *, escape: Callable[..., str]) -> str:
+    searched = report.provenance.baseline_selection
+    if not searched:
+        return (
+            "no baseline to compare with: none was asked for; give --baseline-tag, "
+            "--baseline-run-id or --base-commit (Action: baseline-tags, baseline-run-ids or "
+            "baseline: base-commit), or --allow-missing to accept a report without one"
+        )
+    return (
+        f"no baseline runs found ({escape(searched, max_length=200)}); check the baseline "
+        "selection, or pass --allow-missing (Action: allow-missing) to accept a report without one"
+    )
+
+
+def _missing_headline(comparison: Comparison, *, escape: Callable[..., str]) -> str:
     if not comparison.metrics:
-        return "pass, no metrics to compare"
-    if comparison.counts.baselines == 0:
-        return "pass, no baseline runs to compare with"
-    compared = sum(1 for m in comparison.metrics if m.status is not MetricStatus.MISSING)
-    if compared == 0:
-        return "pass, no metric has values on both sides"
-    return f"pass, no regressions in {plural(compared, 'metric')}"
+        return (
+            "nothing compared: the candidate runs have no numeric metrics; name metrics with "
+            "--metric (Action: metrics), or pass --allow-missing"
+        )
+    parts = []
+    for m in comparison.missing[:3]:
+        name = escape(m.name, max_length=60)
+        if m.status is MetricStatus.NOT_FOUND:
+            hint = ", ".join(escape(s, max_length=60) for s in m.suggestions)
+            parts.append(
+                f"{name} is logged by no run" + (f" (did you mean {hint}?)" if hint else "")
+            )
+        else:
+            sides = [
+                side
+                for side, stats in (("candidates", m.candidate), ("baselines", m.baseline))
+                if stats.n == 0
+            ]
+            parts.append(f"{name} has no value on the {' and the '.join(sides)}")
+    more = len(comparison.missing) - len(parts)
+    tail = f" and {plural(more, 'more metric')}" if more > 0 else ""
+    return (
+        "not compared: " + "; ".join(parts) + tail + "; name metrics both sides log "
+        "(--metric, Action: metrics), or pass --allow-missing"
+    )
 
 
 def _no_runs_headline(
@@ -251,7 +359,12 @@ def _no_runs_headline(
     sha = report.provenance.sha
     where = f" for commit {sha_text(sha, escape=escape, code=code)}" if sha else ""
     counts = report.comparison.counts
+    if report.run_set.empty_source:
+        return escape(report.run_set.empty_source, max_length=300)
     if counts.total == 0:
+        unreadable = len(report.run_set.unreadable)
+        if unreadable:
+            return f"no runs found{where} ({plural(unreadable, 'unreadable offline run')})"
         return f"no runs found{where}"
     parts: Sequence[tuple[int, str]] = (
         (counts.crashed, "crashed or failed"),

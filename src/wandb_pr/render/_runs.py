@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from wandb_pr.compare import counts_toward_stats
-from wandb_pr.models import Run
+from wandb_pr.compare import IN_PROGRESS, counts_toward_stats
+from wandb_pr.models import Run, RunState
 from wandb_pr.render import _format as fmt
 from wandb_pr.render.escape import escape_markdown, safe_url
 from wandb_pr.render.report import Report
@@ -71,7 +71,9 @@ def _run_row(run: Run, keys: Sequence[str], metrics: Sequence[str]) -> str:
     name = name or "(unnamed)"
     url = safe_url(run.url)
     state = run.state.value
-    if not counts_toward_stats(run.state):
+    if run.state in IN_PROGRESS and run.state is not RunState.RUNNING:
+        state += " (not finished)"
+    elif not counts_toward_stats(run.state) and run.state is not RunState.RUNNING:
         state += " (not counted)"
     tags = ", ".join(escape_markdown(tag, max_length=40) for tag in run.tags[:_MAX_TAGS])
     if len(run.tags) > _MAX_TAGS:

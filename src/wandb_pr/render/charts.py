@@ -1,8 +1,14 @@
 """Metric history as unicode sparklines and Mermaid ``xychart-beta`` line charts.
 
 Each side's curve is the mean of its runs' histories on a common grid of steps: a run is
-interpolated linearly between its sampled points and holds its first/last value outside them
-(so a run that stopped early keeps its last value). Non-finite points are skipped.
+interpolated linearly between its sampled points, and only where it has data: at each step the
+mean is over the runs whose history covers it, and a side's line ends at its last logged step
+(nothing is padded or extrapolated). The grid starts where the latest-starting line starts.
+Non-finite points are skipped.
+
+When the lines end at different steps the x-axis is a list of steps (categories): Mermaid
+places a line's i-th value at the i-th category, so a shorter line ends early. When they all
+cover the grid, the x-axis is numeric.
 
 Mermaid's lexer reads numbers as ``[+-]?(\\d+(\\.\\d+)?|\\.\\d+)`` (no exponents), and a numeric
 x-axis spreads a line's points evenly from its min to its max by repeatedly adding
@@ -45,9 +51,11 @@ class Curves:
     steps: tuple[float, ...]
     """The grid: evenly spaced steps, at least two."""
     candidate: tuple[float, ...] | None
-    """Mean candidate value at each step; ``None`` when no candidate has history."""
+    """Mean candidate value at each step, up to their last logged step (may be shorter than
+    ``steps``); ``None`` when no candidate has history."""
     baseline: tuple[float, ...] | None
-    """Mean baseline value at each step; ``None`` when no baseline has history."""
+    """Mean baseline value at each step, up to their last logged step; ``None`` when no
+    baseline has history."""
     candidate_runs: int
     """Candidate runs with history for the metric."""
     baseline_runs: int
@@ -71,13 +79,19 @@ def curves(
     every = cand + base
     if not every:
         return None
-    lo = min(h[0][0] for h in every)
+    lo = max(min(h[0][0] for h in side) for side in (cand, base) if side)
     hi = max(h[-1][0] for h in every)
     grid = _grid(lo, hi, max(points, 2))
     if grid is None:
         return None
     candidate = _mean_curve(cand, grid) if cand else None
     baseline = _mean_curve(base, grid) if base else None
+    candidate = candidate if candidate and len(candidate) >= 2 else None  # a point is no line
+    baseline = baseline if baseline and len(baseline) >= 2 else None
+    longest = max((len(c) for c in (candidate, baseline) if c is not None), default=0)
+    if not longest:
+        return None
+    grid = grid[:longest]
     if not all(math.isfinite(v) for curve in (candidate, baseline) if curve for v in curve):
         return None  # the mean overflowed: nothing sensible to draw
     return Curves(
@@ -124,12 +138,16 @@ def mermaid_chart(metric: str, data: Curves) -> str:
     decimals = _decimals(y_hi - y_lo)
     label = mermaid_label(metric)
     palette = ", ".join(colours)
+    if all(len(line) == len(data.steps) for line in lines):
+        x_axis = f'  x-axis "step" {_exact(data.steps[0])} --> {_exact(data.steps[-1])}'
+    else:  # a line ends early: categories, so that it stops at its last step
+        x_axis = '  x-axis "step" [' + ", ".join(_exact(step) for step in data.steps) + "]"
     out = [
         "```mermaid",
         '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "' + palette + '"}}}}%%',
         "xychart-beta",
         f'  title "{label}"',
-        f'  x-axis "step" {_exact(data.steps[0])} --> {_exact(data.steps[-1])}',
+        x_axis,
         f'  y-axis "{label}" {_number(y_lo, decimals)} --> {_number(y_hi, decimals)}',
     ]
     out.extend("  line [" + ", ".join(_number(v, decimals) for v in line) + "]" for line in lines)
@@ -193,22 +211,41 @@ def _spacings(wanted: float) -> Iterable[float]:
 def _mean_curve(
     histories: Sequence[Sequence[HistoryPoint]], grid: Sequence[float]
 ) -> tuple[float, ...]:
+    """The mean over the runs with data at each step, up to the first step none has."""
     sums = [0.0] * len(grid)
+    counts = [0] * len(grid)
+    slack = grid[1] - grid[0] if len(grid) > 1 else 0.0
     for history in histories:
-        for i, value in enumerate(_resample(history, grid)):
-            sums[i] += value
-    return tuple(total / len(histories) for total in sums)
+        for i, value in enumerate(_resample(history, grid, slack)):
+            if value is not None:
+                sums[i] += value
+                counts[i] += 1
+    out = []
+    for total, count in zip(sums, counts, strict=True):
+        if not count:
+            break
+        out.append(total / count)
+    return tuple(out)
 
 
-def _resample(history: Sequence[HistoryPoint], grid: Sequence[float]) -> list[float]:
-    """The history at each grid step: linear between samples, held constant outside them."""
-    out: list[float] = []
+def _resample(
+    history: Sequence[HistoryPoint], grid: Sequence[float], slack: float
+) -> list[float | None]:
+    """The history at each grid step: linear between samples, ``None`` outside them.
+
+    A grid step less than ``slack`` (one grid spacing) beyond the first or last sample takes
+    that sample's value: the grid is rounded to nice steps, the data are not extended.
+    """
+    out: list[float | None] = []
     last = len(history)
+    first_step, last_step = history[0][0], history[-1][0]
     j = 0
     for x in grid:
         while j < last and history[j][0] < x:
             j += 1
-        if j == 0:
+        if x <= first_step - slack or x >= last_step + slack:
+            out.append(None)
+        elif j == 0:
             out.append(history[0][1])
         elif j == last:
             out.append(history[-1][1])

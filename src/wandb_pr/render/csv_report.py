@@ -5,7 +5,10 @@ run.description``, one per metric, ``_<config key>`` per config key, ``__eval.ca
 (``candidate`` or ``baseline``), then wandb-pr's additions ``run.state, run.commit,
 run.created_at, run.group, run.job_type`` and one ``artifact.<name>`` column per input artifact
 used (the versions, e.g. ``v3``). Cells are written as the original's pandas export
-wrote them: tags as a Python list literal, missing values and NaN as empty cells.
+wrote them (tags as a Python list literal), except that an empty cell means only "not logged":
+NaN and infinities are written ``NaN``, ``inf`` and ``-inf``. Config keys are looked up as the
+Markdown report looks them up (``model.depth`` reads the nested config ``{"model": {"depth":
+4}}``).
 """
 
 from __future__ import annotations
@@ -73,7 +76,7 @@ def render_csv(
                 run.config.get(sha_key),
                 run.notes,
                 *(summary_value(run.summary, metric) for metric in metrics),
-                *(run.config.get(key) for key in config_keys),
+                *(summary_value(run.config, key) for key in config_keys),
                 category,
                 run.state.value,
                 run.commit,
@@ -99,7 +102,11 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return "" if math.isnan(value) else repr(value)
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return repr(value)
     if isinstance(value, (dict, list)):

@@ -18,11 +18,18 @@ from typing import Any
 
 from wandb_pr import __version__
 from wandb_pr.compare import Comparison
+from wandb_pr.compare.notices import Notice
 from wandb_pr.models import Run, RunSet
 from wandb_pr.selection import Query, Selection
 from wandb_pr.serialize import run_to_dict
 
-__all__ = ["REPORT_FORMAT", "REPORT_VERSION", "comparison_document", "render_json"]
+__all__ = [
+    "REPORT_FORMAT",
+    "REPORT_VERSION",
+    "comparison_document",
+    "notice_document",
+    "render_json",
+]
 
 REPORT_FORMAT = "wandb-pr-report"
 REPORT_VERSION = 1
@@ -52,7 +59,9 @@ def render_json(
             "baselines": counts.baselines,
             "complete": counts.complete,
             "single_run": counts.single_run,
+            "unreadable": len(run_set.unreadable),
         },
+        "unreadable": [dataclasses.asdict(u) for u in run_set.unreadable],
         "warnings": list(run_set.warnings),
         "candidates": _MARK,
         "baselines": _MARK,
@@ -84,7 +93,17 @@ def comparison_document(comparison: Comparison) -> dict[str, Any]:
     """The comparison as JSON-able data: verdict, regressions, and every metric's statistics."""
     document = dataclasses.asdict(comparison)
     document["regressions"] = list(comparison.regressions)
+    document["correction"] = "holm"
+    for metric, data in zip(comparison.metrics, document["metrics"], strict=True):
+        data["source"] = metric.source or "summary"
+        data["no_noise_estimate"] = metric.no_noise_estimate
     return document
+
+
+def notice_document(notice: Notice) -> dict[str, Any]:
+    """A notice as JSON-able data, without the fields that do not apply."""
+    document = {k: v for k, v in dataclasses.asdict(notice).items() if v not in (None, ())}
+    return {"code": notice.code, **document}
 
 
 def _query(query: Query) -> dict[str, Any]:

@@ -20,8 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from wandb_pr.chart_plan import CHART_POINTS
-from wandb_pr.compare import MetricComparison, MetricStatus, Verdict
+from wandb_pr.compare import MetricComparison, Verdict
 from wandb_pr.render import _format as fmt
+from wandb_pr.render._notes import markdown_notes
 from wandb_pr.render._runs import RunTables, run_tables
 from wandb_pr.render.charts import (
     BASELINE_COLOUR,
@@ -179,12 +180,13 @@ class _Parts:
         )
 
     def _metric_table(self, layout: _Layout) -> str:
-        with_p = any(m.welch is not None for m in self.metrics)
+        with_p = any(m.test is not None for m in self.metrics)
         with_trend = layout.sparklines and bool(self.sparks)
         header = ["Status", "Metric", "Goal", "Baseline", "Candidate", "Δ", "Δ %"]
+        p_header = "p (Holm)"
         align = ["---", "---", "---", "--:", "--:", "--:", "--:"]
         if with_p:
-            header.append("p")
+            header.append(p_header)
             align.append("--:")
         if with_trend:
             header.append("Trend")
@@ -194,7 +196,7 @@ class _Parts:
         for metric in shown:
             cells = [
                 f"{fmt.status_mark(metric.status)} {fmt.status_label(metric)}",
-                escape_markdown(metric.name, max_length=100),
+                escape_markdown(fmt.metric_title(metric), max_length=120),
                 fmt.direction_label(metric),
                 fmt.format_side(metric.baseline),
                 fmt.format_side(metric.candidate),
@@ -218,17 +220,29 @@ class _Parts:
             "Δ = candidate mean - baseline mean; a side with several runs shows "
             "mean ± standard deviation (n = runs with a value)."
         ]
-        if any(m.welch is not None for m in self.metrics):
+        if any(m.test is not None for m in self.metrics):
             parts.append(
-                "p: Welch's t-test (two-sided, unequal variances), run where both sides have "
-                f"at least 2 runs; worse is a regression only if p < {comparison.alpha:g} and "
-                "beyond the tolerance (🟡 = worse, but within run-to-run noise; with a single "
-                "run on a side the tolerance alone decides)."
+                "p: Welch's t-test (two-sided, unequal variances) where both sides have at least "
+                "2 runs; with 1 run on a side, a prediction-interval t-test against the other "
+                "side's spread. p-values are Holm-Bonferroni adjusted over the "
+                f"{fmt.plural(comparison.tested, 'tested metric')} with a goal (family-wise "
+                f"error rate {comparison.alpha:g}); worse is a regression only if p < "
+                f"{comparison.alpha:g} and beyond the tolerance (🟡 = worse, but within "
+                "run-to-run noise)."
             )
-        elif any(m.status is not MetricStatus.MISSING for m in self.metrics):
+        elif any(m.no_noise_estimate for m in self.metrics):
             parts.append(
-                "No significance test: it needs at least 2 runs on each side, so any change "
-                "beyond the tolerance counts."
+                "No significance test: with one run per side there is no noise estimate, so any "
+                "change beyond the tolerance counts."
+            )
+        if any(m.provisional for m in self.metrics):
+            step = comparison.at_step
+            where = f" at step {step}" if step is not None else ""
+            of = f" of {comparison.baseline_steps}" if comparison.baseline_steps else ""
+            parts.append(
+                f"Provisional: candidates are not finished; compared{where}{of} with the "
+                "baselines at the same step where their history has the metric. Never a "
+                "regression until they finish."
             )
         if any(m.direction_inferred for m in self.metrics):
             parts.append('Goal "inferred": guessed from the metric\'s name.')
@@ -251,32 +265,7 @@ class _Parts:
         return " ".join(parts)
 
     def _notes(self) -> str:
-        report = self.report
-        comparison = report.comparison
-        names = {r.id: r.name for r in (*report.run_set.candidates, *report.run_set.baselines)}
-        notes: list[str] = []
-        for metric in self.metrics:
-            gaps = _gaps(metric, names)
-            if gaps:
-                notes.append(f"{escape_markdown(metric.name, max_length=60)}: {gaps}")
-        if report.run_set.candidates or report.run_set.baselines:
-            if comparison.counts.baselines == 0:
-                how = escape_markdown(report.provenance.baseline_selection, max_length=300)
-                notes.append(f"No baseline runs were found{': ' + how if how else ''}.")
-            skipped = [
-                r for r in (*report.run_set.candidates, *report.run_set.baselines)
-                if r.id not in self.counted
-            ]  # fmt: skip
-            if skipped and comparison.verdict is not Verdict.NO_RUNS:
-                notes.append(
-                    f"{fmt.plural(len(skipped), 'run')} not counted (crashed, failed, killed, "
-                    "aborted, preempted or not started); they are listed under Runs."
-                )
-        warnings = report.run_set.warnings
-        notes.extend(escape_markdown(w, max_length=300) for w in warnings[:10])
-        if len(warnings) > 10:
-            notes.append(f"{fmt.plural(len(warnings) - 10, 'more warning')} not shown.")
-        return "\n".join(f"- {note}" for note in notes)
+        return markdown_notes(self.report, self.metrics, self.counted)
 
     def _alerts(self) -> str:
         """Alerts, and data versions that differ between the sides, as a quoted block."""
@@ -305,6 +294,7 @@ class _Parts:
             lines.append(commit)
         for label, text in (
             ("Candidates", prov.candidate_selection),
+            ("Trained on", prov.trained_on),
             ("Baselines", prov.baseline_selection),
         ):
             if text:
@@ -338,18 +328,6 @@ def _mean_of(runs: int, total: int) -> str:
     if total > runs:
         return f"{'1' if runs == 1 else f'mean of {runs}'} of {total:,} runs"
     return "1 run" if runs == 1 else f"mean of {runs} runs"
-
-
-def _gaps(metric: MetricComparison, names: dict[str, str]) -> str:
-    parts = []
-    for side, stats in (("candidate", metric.candidate), ("baseline", metric.baseline)):
-        total = stats.n + len(stats.missing) + len(stats.unusable)
-        for ids, what in ((stats.missing, "no value"), (stats.unusable, "not a finite number")):
-            if ids:
-                shown = ", ".join(escape_markdown(names.get(i, i), max_length=40) for i in ids[:3])
-                more = f" and {len(ids) - 3} more" if len(ids) > 3 else ""
-                parts.append(f"{what} on {len(ids)} of {total} {side} runs ({shown}{more})")
-    return "; ".join(parts)
 
 
 def _project_link(report: Report) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wandb_pr.compare import Comparison
+from wandb_pr.compare.notices import Notice
 from wandb_pr.models import RunSet
 
 __all__ = ["Provenance", "Report"]
@@ -31,6 +32,9 @@ class Provenance:
     """How the baselines were selected, e.g. "runs tagged production"."""
     workflow_run_url: str | None = None
     """Link to the GitHub Actions run that made the report; ``None`` outside Actions."""
+    trained_on: str = ""
+    """Which commit the candidate runs were trained on, when a pull request's merge commit was
+    a candidate too (e.g. "GitHub's merge commit 9d8e7f6 (2 runs)")."""
 
 
 @dataclass(frozen=True)
@@ -48,3 +52,5 @@ class Report:
     alerts: tuple[str, ...] = ()
     """What a reviewer must know before reading the numbers (results of another commit, runs
     whose config and git commit disagree...), shown right under the verdict."""
+    notices: tuple[Notice, ...] = ()
+    """Every warning the report shows, as data (the JSON report lists them)."""

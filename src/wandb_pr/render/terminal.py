@@ -45,11 +45,12 @@ def render_terminal(report: Report, *, color: bool) -> str:
     if comparison.verdict is not Verdict.NO_RUNS and comparison.metrics:
         lines.append("")
         lines.extend(_metric_table(report, paint))
-        if any(m.welch is not None for m in comparison.metrics):
+        if any(m.test is not None for m in comparison.metrics):
             lines.append("")
             lines.append(
-                f"p: Welch's t-test (two-sided); worse is a regression only if p < "
-                f"{comparison.alpha:g} and beyond the tolerance."
+                "p: Welch's t-test (two-sided; a prediction-interval t-test with one run on a "
+                f"side), Holm-adjusted over {fmt.plural(comparison.tested, 'metric')}; worse is a "
+                f"regression only if p < {comparison.alpha:g} and beyond the tolerance."
             )
     elif comparison.verdict is Verdict.NO_RUNS and not comparison.counts.total:
         lines.append(
@@ -87,9 +88,18 @@ class _Paint:
 def _verdict_colour(verdict: Verdict) -> str:
     if verdict is Verdict.PASS:
         return _GREEN
-    elif verdict is Verdict.REGRESSION or verdict is Verdict.DIFFERENT_DATA:
+    elif (
+        verdict is Verdict.REGRESSION
+        or verdict is Verdict.DIFFERENT_DATA
+        or verdict is Verdict.DIVERGED
+    ):
         return _RED
-    elif verdict is Verdict.PENDING or verdict is Verdict.NO_RUNS:
+    elif (
+        verdict is Verdict.PENDING
+        or verdict is Verdict.NO_RUNS
+        or verdict is Verdict.NO_BASELINE
+        or verdict is Verdict.MISSING_METRIC
+    ):
         return _YELLOW
     else:
         raise unhandled(verdict)
@@ -98,7 +108,7 @@ def _verdict_colour(verdict: Verdict) -> str:
 def _status_colour(status: MetricStatus) -> str:
     if status is MetricStatus.BETTER:
         return _GREEN
-    elif status is MetricStatus.REGRESSION:
+    elif status is MetricStatus.REGRESSION or status is MetricStatus.DIVERGED:
         return _RED
     elif status is MetricStatus.WORSE:
         return _YELLOW
@@ -106,6 +116,7 @@ def _status_colour(status: MetricStatus) -> str:
         status is MetricStatus.UNCHANGED
         or status is MetricStatus.NO_DIRECTION
         or status is MetricStatus.MISSING
+        or status is MetricStatus.NOT_FOUND
     ):
         return _DIM
     else:
@@ -125,11 +136,11 @@ def _intro(report: Report) -> str:
 
 def _metric_table(report: Report, paint: _Paint) -> list[str]:
     metrics = report.comparison.metrics
-    with_p = any(m.welch is not None for m in metrics)
+    with_p = any(m.test is not None for m in metrics)
     header = ["metric", "goal", "baseline", "candidate", "delta", "rel", "p", "status"]
     rows = [
         [
-            escape_terminal(m.name, max_length=60),
+            escape_terminal(fmt.metric_title(m), max_length=80),
             fmt.direction_label(m),
             fmt.format_side(m.baseline),
             fmt.format_side(m.candidate),
@@ -162,9 +173,13 @@ def _notes(report: Report) -> list[str]:
                 )
             if stats.unusable:
                 notes.append(
-                    f"{escape_terminal(m.name)}: not a finite number on "
-                    f"{len(stats.unusable)} {side} runs"
+                    f"{escape_terminal(m.name)}: not a number on {len(stats.unusable)} {side} runs"
                 )
+            if stats.non_finite:
+                notes.append(f"{escape_terminal(m.name)}: {fmt.diverged_text(stats, side)}")
+        if m.suggestions:
+            hint = ", ".join(escape_terminal(s, max_length=60) for s in m.suggestions)
+            notes.append(f"{escape_terminal(m.name)}: logged by no run; did you mean {hint}?")
     if comparison.auto_metrics and comparison.metrics:
         more = comparison.metrics_left_out
         notes.append(
@@ -172,6 +187,11 @@ def _notes(report: Report) -> list[str]:
             + (f" ({more} more left out)" if more else "")
         )
     notes.extend(escape_terminal(w, max_length=300) for w in report.run_set.warnings[:10])
+    for unreadable in report.run_set.unreadable[:10]:
+        notes.append(
+            f"unreadable offline run {escape_terminal(unreadable.folder, max_length=200)}: "
+            f"{escape_terminal(unreadable.reason, max_length=200)}"
+        )
     return notes
 
 
@@ -205,6 +225,8 @@ def _provenance(report: Report) -> list[str]:
         lines.append(f"secondary:  {escape_terminal(prov.secondary_sha, max_length=64)}")
     if prov.candidate_selection:
         lines.append(f"candidates: {escape_terminal(prov.candidate_selection, max_length=500)}")
+    if prov.trained_on:
+        lines.append(f"trained on: {escape_terminal(prov.trained_on, max_length=300)}")
     if prov.baseline_selection:
         lines.append(f"baselines:  {escape_terminal(prov.baseline_selection, max_length=500)}")
     if prov.workflow_run_url:

@@ -8,9 +8,10 @@ the runs W&B would.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from wandb_pr.filters import matches, run_document
-from wandb_pr.models import Run, RunSet
+from wandb_pr.models import Run, RunSet, UnreadableRun
 from wandb_pr.selection import Selection
 from wandb_pr.sources.interface import History, HistoryRequest
 from wandb_pr.sources.results import assemble, history_of
@@ -21,8 +22,15 @@ __all__ = ["LocalRunSource"]
 class LocalRunSource:
     """Selects candidates and baselines from a fixed collection of runs."""
 
-    def __init__(self, runs: Iterable[Run], *, description: str) -> None:
+    def __init__(
+        self,
+        runs: Iterable[Run],
+        *,
+        description: str,
+        unreadable: Iterable[UnreadableRun] = (),
+    ) -> None:
         self._runs = tuple(runs)
+        self._unreadable = tuple(unreadable)
         self.description = description
         """Where the runs came from, for messages (e.g. ``offline runs in ./wandb``)."""
 
@@ -38,7 +46,9 @@ class LocalRunSource:
         if selection.baselines is not None:
             wanted = selection.baselines.filters
             baselines = [run for run, doc in documents if matches(wanted, doc)]
-        return assemble(selection, candidates, baselines, where=self.description)
+        run_set = assemble(selection, candidates, baselines, where=self.description)
+        empty = None if self._runs or self._unreadable else f"no {self.description}"
+        return replace(run_set, unreadable=self._unreadable, empty_source=empty)
 
     def fetch_history(self, request: HistoryRequest, run_set: RunSet) -> History:
         """The requested history: the runs carry it already."""

@@ -39,11 +39,11 @@ from types import ModuleType
 from typing import Any
 
 from wandb_pr.errors import OfflineRunError
-from wandb_pr.models import HistoryPoint, Run, RunState
+from wandb_pr.models import HistoryPoint, Run, RunState, UnreadableRun
 from wandb_pr.sources.wandb_log import read_log
 from wandb_pr.sources.wandb_query import INTERNAL_CONFIG_KEYS
 
-__all__ = ["read_offline_runs"]
+__all__ = ["OfflineRuns", "read_offline_dir", "read_offline_runs"]
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +54,23 @@ _RUN_FILE = re.compile(r"run-(.+)\.wandb")
 _INSTALL_TIP = "pip install 'wandb-pr[local]'"
 
 
+@dataclass(frozen=True)
+class OfflineRuns:
+    """What a folder of offline runs holds: the runs read, and those that could not be."""
+
+    runs: tuple[Run, ...]
+    """The runs, oldest first."""
+    unreadable: tuple[UnreadableRun, ...]
+    """Runs with no readable run record (killed before the first flush, a damaged header)."""
+
+
 def read_offline_runs(directory: Path, *, warn: Warn) -> list[Run]:
-    """Read every run under ``directory``, oldest first.
+    """The readable runs under ``directory`` (see :func:`read_offline_dir`)."""
+    return list(read_offline_dir(directory, warn=warn).runs)
+
+
+def read_offline_dir(directory: Path, *, warn: Warn) -> OfflineRuns:
+    """Read every run under ``directory``, oldest first, and list those that cannot be read.
 
     ``directory`` is a ``wandb/`` folder, the folder that holds it, a single run directory, or a
     ``.wandb`` file. Damaged files are read up to the damage, with a ``warn`` call naming the file
@@ -65,18 +80,49 @@ def read_offline_runs(directory: Path, *, warn: Warn) -> list[Run]:
     """
     files = _find_run_files(directory)
     if not files:
-        return []
+        return OfflineRuns((), ())
     pb = _protobuf_module()
     by_id: dict[str, list[tuple[str, Path]]] = {}
     for run_id, stamp, path in files:
         by_id.setdefault(run_id, []).append((stamp, path))
     runs = []
+    unreadable = []
     for run_id, sessions in by_id.items():
         builder = _RunBuilder(run_id=run_id)
+        problems: list[str] = []
+
+        def note(message: str, problems: list[str] = problems) -> None:
+            problems.append(message)
+            warn(message)
+
         for _, path in sorted(sessions):
-            _read_session(path, builder, pb, warn)
-        runs.append(builder.build(warn))
-    return sorted(runs, key=lambda run: (run.created_at or "", run.id))
+            _read_session(path, builder, pb, note)
+        if builder.has_run_record:
+            runs.append(builder.build(warn))
+        else:
+            folder = sorted(sessions)[-1][1]
+            unreadable.append(
+                UnreadableRun(str(folder.parent), _unreadable_reason(folder, problems))
+            )
+    ordered = sorted(runs, key=lambda run: (run.created_at or "", run.id))
+    return OfflineRuns(tuple(ordered), tuple(sorted(unreadable, key=lambda u: u.folder)))
+
+
+def _unreadable_reason(path: Path, problems: list[str]) -> str:
+    """Why a run's file yielded no run record."""
+    prefix = f"{path}: "
+    for problem in problems:
+        if "header" in problem or "empty" in problem:
+            return problem.removeprefix(prefix)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = -1
+    if size <= 7:
+        return "no records: the process was killed before wandb wrote its first record"
+    if problems:
+        return problems[0].removeprefix(prefix)
+    return "no run record: the process was killed before wandb flushed it"
 
 
 def _find_run_files(directory: Path) -> list[tuple[str, str, Path]]:
@@ -293,7 +339,7 @@ class _RunBuilder:
             state = RunState.RUNNING
             warn(
                 f"run {self.run_id} ({self.path}) has no exit record: it is still running, "
-                "or its process was killed before wandb.finish(); counted as running"
+                "or its process was killed before wandb.finish(); shown as running, not finished"
             )
         else:
             state = RunState.FINISHED if self.exit_code == 0 else RunState.FAILED
