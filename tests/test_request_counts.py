@@ -20,14 +20,23 @@ SHA = "0123456789abcdef0123456789abcdef01234567"
 
 
 def add_runs(server: WandbTestServer, *, candidates: int, baselines: int, steps: int = 3) -> None:
-    """Candidates of SHA and tagged baselines, each with ``steps`` history rows, plus noise."""
+    """Candidates of SHA and tagged baselines, each with ``steps`` history rows and the last
+    value in its summary (as ``wandb.log`` leaves it), plus noise."""
     history = [{"_step": s, "val_loss": 1.0 / (s + 1)} for s in range(steps)]
+    summary = {"val_loss": history[-1]["val_loss"], "_step": steps - 1}
     for i in range(candidates):
         server.add_run(
-            "acme", "detector", id=f"c{i:04d}", config={"github_sha": SHA}, history=history
+            "acme",
+            "detector",
+            id=f"c{i:04d}",
+            config={"github_sha": SHA},
+            history=history,
+            summary=summary,
         )
     for i in range(baselines):
-        server.add_run("acme", "detector", id=f"b{i:04d}", tags=["baseline"], history=history)
+        server.add_run(
+            "acme", "detector", id=f"b{i:04d}", tags=["baseline"], history=history, summary=summary
+        )
     server.add_run("acme", "detector", id="other", config={"github_sha": "f" * 40})
 
 
@@ -137,7 +146,28 @@ def test_the_first_page_of_a_wide_sweep_names_the_first_six_metrics(
     add_runs(wandb_server, candidates=2, baselines=1)
     metrics = [f"m{i:02d}" for i in range(30)]
     report(wandb_server, *(arg for m in metrics for arg in ("--metric", m)))
-    [request] = wandb_server.requests
+    request = wandb_server.requests[0]  # then the history of m00-m29, which no summary has
     specs = [json.loads(spec) for spec in request.body["variables"]["historySpecs"]]
     assert [spec["keys"] for spec in specs] == [["_step", m] for m in ["val_loss", *metrics[:5]]]
     assert {spec["samples"] for spec in specs} == {100}
+
+
+def test_a_metric_only_in_history_is_read_from_history_before_comparing(
+    wandb_server: WandbTestServer,
+) -> None:
+    """30 candidates without val_loss in their summaries: their history is fetched as evidence."""
+    history = [{"_step": s, "val_loss": 1.0 / (s + 1)} for s in range(3)]
+    for i in range(30):
+        wandb_server.add_run(
+            "acme", "detector", id=f"c{i:04d}", config={"github_sha": SHA}, history=history
+        )
+    wandb_server.add_run(
+        "acme", "detector", id="b0000", tags=["baseline"], summary={"val_loss": 0.3}
+    )
+    document = report(wandb_server)
+    firsts = [r.body["variables"]["first"] for r in wandb_server.requests]
+    # the two pages; then c0020-c0029 for the comparison, which the charts reuse
+    assert firsts == [20, 100, 10]
+    [metric] = document["comparison"]["metrics"]
+    assert metric["candidate"]["n"] == 30
+    assert metric["candidate"]["mean"] == pytest.approx(1 / 3)

@@ -239,3 +239,22 @@ def test_a_connection_that_times_out_is_nothing_answering() -> None:
     )
     assert "WANDB_BASE_URL" in (caught.value.tip or "")
     assert attempts == ["http://10.255.255.1/graphql"] * 2
+
+
+def test_a_running_candidate_brings_every_runs_history_for_the_comparison(
+    wandb_server: WandbTestServer, env: dict[str, str]
+) -> None:
+    """A candidate still running: every run's history is fetched to compare at the same step."""
+    sweep(wandb_server, candidates=30, baselines=3, steps=20)
+    project = wandb_server.store.project("acme", "sweep")
+    assert project is not None
+    running = next(run for run in project.runs if run["name"] == "c0025")
+    running["state"] = "running"
+    running["summaryMetrics"]["_step"] = 9
+    result = cli(env, "--format", "json", metrics=["m17", "m00"])
+    assert result.code == 0, result.err
+    firsts = [r.body["variables"]["first"] for r in wandb_server.requests]
+    assert firsts == [20, 100, 10]  # two pages, then the 10 candidates beyond the first page
+    document = json.loads(result.out)
+    assert document["comparison"]["at_step"] == 9
+    assert {m["provisional"] for m in document["comparison"]["metrics"]} == {True}

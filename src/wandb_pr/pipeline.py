@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from wandb_pr.chart_plan import HISTORY_SAMPLES, MAX_CHARTS, plan_history
+from wandb_pr.chart_plan import HISTORY_SAMPLES, MAX_CHARTS, plan_evidence, plan_history
 from wandb_pr.compare import Verdict, compare
 from wandb_pr.compare.notices import Notice, evidence_notices
 from wandb_pr.compare.provenance import commit_mismatches
@@ -158,6 +158,10 @@ def _produce_once(settings: Settings, source: RunSource, context: Context) -> Ou
     )
     run_set, sha, stale = _nearest_candidates(settings, run_set, selection.sha)
     run_set, baseline_words = _nearest_baselines(settings, run_set, selection)
+    evidence = plan_evidence(run_set, named)
+    missing_evidence: tuple[str, ...] = ()
+    if evidence is not None:
+        run_set, missing_evidence = _with_evidence(source, evidence, run_set)
     entity, project = _project_of(settings, run_set)
     provenance = Provenance(
         project_url=context.project_url,
@@ -177,7 +181,7 @@ def _produce_once(settings: Settings, source: RunSource, context: Context) -> Ou
         allow_missing=settings.allow_missing,
     )
     mismatches = commit_mismatches(run_set.candidates, settings.sha_key)
-    alerts = stale + tuple(sentence for _, sentence in mismatches)
+    alerts = stale + missing_evidence + tuple(sentence for _, sentence in mismatches)
     notices = (
         *(Notice("stale-commit", sentence) for sentence in stale),
         *(
@@ -185,6 +189,7 @@ def _produce_once(settings: Settings, source: RunSource, context: Context) -> Ou
             for run_id, sentence in mismatches
         ),
         *evidence_notices(comparison, run_set),
+        *(Notice("history-left-out", sentence) for sentence in missing_evidence),
     )
     request = plan_history(comparison, named)
     if request is not None:
@@ -197,14 +202,42 @@ def _produce_once(settings: Settings, source: RunSource, context: Context) -> Ou
     return Outcome(selection, report)
 
 
+def _fetch_history(source: RunSource, request: HistoryRequest, run_set: RunSet) -> History:
+    """The requested history, from a source that fetches it apart or from the runs."""
+    if isinstance(source, HistorySource):
+        return source.fetch_history(request, run_set)
+    return History(history_of(request, run_set))
+
+
+def _with_evidence(
+    source: RunSource, request: HistoryRequest, run_set: RunSet
+) -> tuple[RunSet, tuple[str, ...]]:
+    """The runs with the history the comparison reads added, and an alert if it is missing."""
+    history = _fetch_history(source, request, run_set)
+
+    def added(run: Run) -> Run:
+        points = history.points.get(run.id)
+        return replace(run, history={**run.history, **points}) if points else run
+
+    alerts: tuple[str, ...] = ()
+    if history.left_out is not None:
+        alerts = (
+            f"History the comparison needs (values at the running candidates' step, or of "
+            f"metrics only logged as history) was left out: {history.left_out}. Those values "
+            "are missing from the comparison.",
+        )
+    candidates, baselines = (
+        tuple(map(added, run_set.candidates)),
+        tuple(map(added, run_set.baselines)),
+    )
+    return replace(run_set, candidates=candidates, baselines=baselines), alerts
+
+
 def _with_history(
     source: RunSource, request: HistoryRequest, run_set: RunSet
 ) -> tuple[RunSet, tuple[str, ...]]:
     """The runs with exactly the history the charts draw, and an alert if it could not be had."""
-    if isinstance(source, HistorySource):
-        history = source.fetch_history(request, run_set)
-    else:
-        history = History(history_of(request, run_set))
+    history = _fetch_history(source, request, run_set)
     alerts: tuple[str, ...] = ()
     if history.left_out is not None:
         alerts = (

@@ -144,8 +144,8 @@ class WandbRunSource:
 
     def __init__(self, client: WandbClient) -> None:
         self._client = client
-        self._inline: set[str] = set()
-        self._inline_metrics: tuple[str, ...] = ()
+        self._have: dict[str, set[str]] = {}
+        """The metrics each run's history was asked for already (the first page, a request)."""
         self._entity = ""
         self._project = ""
 
@@ -157,7 +157,7 @@ class WandbRunSource:
     def fetch(self, selection: Selection) -> RunSet:
         """Page through both sides together until neither has more runs."""
         self._client.start_budget()
-        self._inline, self._inline_metrics = set(), tuple(selection.history_keys)
+        self._have = {}
         self._entity, self._project = selection.entity, selection.project
         sides: dict[str, Query] = {"candidates": selection.candidates}
         if selection.baselines is not None:
@@ -187,14 +187,14 @@ class WandbRunSource:
             if artifact is not None:
                 run, source = self._artifact_run(data, artifact, selection)
                 found.setdefault("baselines", []).append(run)
-                self._inline.add(run.id)
+                self._have[run.id] = set(selection.history_keys)
                 sources = (source,)
             still_pending = []
             for side in pending:
                 runs, cursor = self._read_page(data, side, selection, inline=inline)
                 found[side] += runs
                 if inline:
-                    self._inline.update(run.id for run in runs)
+                    self._have.update((run.id, set(selection.history_keys)) for run in runs)
                 if cursor is not None:
                     if cursor == cursors[side]:
                         raise WandbQueryError(
@@ -216,14 +216,14 @@ class WandbRunSource:
         charts are left out and :attr:`History.left_out` says why.
         """
         by_id = {run.id: run for run in (*run_set.candidates, *run_set.baselines)}
-        covered = set(request.metrics) <= set(self._inline_metrics)
+        wanted = set(request.metrics)
         points: dict[str, dict[str, tuple[HistoryPoint, ...]]] = {}
         missing = []
         for run_id in request.run_ids:
             run = by_id.get(run_id)
             if run is None:
                 continue
-            if covered and run_id in self._inline:
+            if wanted <= self._have.get(run_id, set()):
                 points[run_id] = {m: run.history[m] for m in request.metrics if m in run.history}
             else:
                 missing.append(run_id)
@@ -235,16 +235,19 @@ class WandbRunSource:
                 "summaries"
             )
         try:
-            points |= self._history_by_name(missing, request)
+            fetched = self._history_by_name(missing, request)
         except WandbError as exc:
             return History(left_out=exc.message.rstrip("."))
-        return History(points)
+        for run_id in fetched:
+            self._have.setdefault(run_id, set()).update(wanted)
+        return History(points | fetched)
 
     def _history_by_name(
         self, names: list[str], request: HistoryRequest
     ) -> dict[str, dict[str, tuple[HistoryPoint, ...]]]:
         """Ask for the history of ``names`` in as few requests as W&B can answer in time."""
-        size = _Size(len(names), min(HISTORY_FLOOR, len(names)), unit="runs a request")
+        first = min(len(names), 2 * FIRST_PAGE_WITH_HISTORY)
+        size = _Size(first, min(HISTORY_FLOOR, first), unit="runs a request")
         specs = history_specs(request.metrics, request.samples)
         points: dict[str, dict[str, tuple[HistoryPoint, ...]]] = {}
         start = 0
