@@ -1,8 +1,10 @@
 """The one place that wires every stage: selection -> fetch -> comparison -> renderers -> files.
 
-History is fetched after the comparison: fetch the runs (their summaries are the evidence),
-compare, choose what the charts draw (:mod:`wandb_pr.chart_plan`), fetch that history, render.
-History that cannot be had leaves the charts out with a line saying why; it never fails a report.
+History is fetched when it is known to be needed: fetch the runs (their summaries are the
+evidence), fetch the history the comparison reads if any (metrics missing from summaries,
+running candidates), compare, choose what the charts draw (:mod:`wandb_pr.chart_plan`), fetch
+that history, render. History that cannot be had leaves the charts out (or those values
+missing) with a line saying why; it never fails a report by itself.
 
 No printing, no exiting, no environment: the CLI and the Action entry hand in settings and
 edges, and get back an :class:`Outcome` to print and choose an exit code from.
