@@ -65,6 +65,8 @@ class Measurement:
     """Those requests by GraphQL operation name."""
     peak_rss_kib: int
     """Its peak resident set size, in KiB."""
+    bytes_received: int = 0
+    """Bytes of response bodies the server sent it."""
 
 
 def child_environment(server: WandbTestServer, home: Path) -> dict[str, str]:
@@ -128,6 +130,7 @@ def run_child(
         requests=server.graphql_request_count,
         operations=dict(operations),
         peak_rss_kib=spawned.peak_rss_kib,
+        bytes_received=server.bytes_sent,
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from tests.wandb_server.store import RunStore
 
-__all__ = ["ENTITY", "PROJECT", "Generated", "ProjectShape", "populate"]
+__all__ = ["ENTITY", "PROJECT", "Generated", "ProjectShape", "metric_names", "populate"]
 
 ENTITY = "acme"
 PROJECT = "bench"
@@ -40,6 +40,12 @@ class ProjectShape:
     """History rows of each selected run."""
     filler_steps: int = 5
     """History rows of every other run."""
+    metrics: int = 3
+    """Metrics logged at every step: ``loss``, ``val_loss``, ``val_acc``, then ``metric_03``..."""
+    history_variants: int = 0
+    """Distinct histories the selected runs share (0: each its own). A sweep of 2,000 runs with
+    30 metrics and 300 steps, each run its own history, would hold about 2 GB in the test
+    server; shared histories are read the same way and cost the same bytes on the wire."""
     seed: int = 2024
     """Seed of everything random."""
 
@@ -77,8 +83,12 @@ def populate(store: RunStore, shape: ProjectShape) -> Generated:
     roles += [f"baseline-{i}" for i in range(shape.baselines)]
     positions = dict(zip(rng.sample(range(shape.runs), len(roles)), roles, strict=True))
     keys = ["github_sha", *(f"param_{i:02d}" for i in range(1, shape.config_keys))]
+    variants = [
+        _history(random.Random(f"{shape.seed}:variant:{v}"), shape.history_steps, shape.metrics)
+        for v in range(shape.history_variants)
+    ]
     runs = [
-        _run(index, positions.get(index), sha=sha, keys=keys, shape=shape)
+        _run(index, positions.get(index), sha=sha, keys=keys, shape=shape, variants=variants)
         for index in range(shape.runs)
     ]
     _append(store, runs)
@@ -87,14 +97,25 @@ def populate(store: RunStore, shape: ProjectShape) -> Generated:
         path=f"{ENTITY}/{PROJECT}",
         sha=sha,
         baseline_tag="baseline",
-        metrics=("val_loss", "val_acc"),
+        metrics=("val_loss", "val_acc") if shape.metrics <= 3 else metric_names(shape.metrics),
         candidate_ids=tuple(r for r in ordered if r.startswith("candidate")),
         baseline_ids=tuple(r for r in ordered if r.startswith("baseline")),
     )
 
 
+def metric_names(count: int) -> tuple[str, ...]:
+    """The names of ``count`` logged metrics, ``val_loss`` and ``val_acc`` first."""
+    return ("val_loss", "val_acc", "loss", *(f"metric_{i:02d}" for i in range(3, count)))[:count]
+
+
 def _run(
-    index: int, role: str | None, *, sha: str, keys: list[str], shape: ProjectShape
+    index: int,
+    role: str | None,
+    *,
+    sha: str,
+    keys: list[str],
+    shape: ProjectShape,
+    variants: list[list[dict[str, Any]]],
 ) -> dict[str, Any]:
     """The ``add_run`` fields of the run at ``index`` (``role``: its id if it is selected)."""
     rng = random.Random(f"{shape.seed}:{role or index}")  # the same selected run at any size
@@ -104,7 +125,10 @@ def _run(
         tags = ["baseline"] if role.startswith("baseline") else []
     else:
         tags = rng.sample(_OTHER_TAGS, rng.randint(0, 2))
-    history = _history(rng, shape.history_steps if role else shape.filler_steps)
+    if role and variants:
+        history = variants[rng.randrange(len(variants))]
+    else:
+        history = _history(rng, shape.history_steps if role else shape.filler_steps, shape.metrics)
     return {
         "id": role or f"r{index:06d}",
         "display_name": role or f"run-{index}",
@@ -118,8 +142,9 @@ def _run(
     }
 
 
-def _history(rng: random.Random, steps: int) -> list[dict[str, Any]]:
-    """``steps`` rows of a converging training curve."""
+def _history(rng: random.Random, steps: int, metrics: int = 3) -> list[dict[str, Any]]:
+    """``steps`` rows of a converging training curve, ``metrics`` values a row."""
+    extra = metric_names(metrics)[3:]
     quality = rng.uniform(0.8, 1.2)
     rows = []
     for step in range(steps):
@@ -133,6 +158,7 @@ def _history(rng: random.Random, steps: int) -> list[dict[str, Any]]:
                 "loss": loss,
                 "val_loss": loss * 1.1,
                 "val_acc": min(1.0, 0.95 - 0.25 * (loss - 0.2) + rng.gauss(0, 0.005)),
+                **{name: loss * (1 + i / 100) for i, name in enumerate(extra)},
             }
         )
     return rows
@@ -166,7 +192,10 @@ def _append(store: RunStore, runs: list[dict[str, Any]]) -> None:
     target = store.add_project(ENTITY, PROJECT)
     built = []
     for fields in runs:
-        built.append(scratch.add_run(ENTITY, PROJECT, **fields))
+        history = fields.pop("history")
+        run = scratch.add_run(ENTITY, PROJECT, **fields)
+        run["history"] = history  # as given: runs may share one list (the server only reads it)
+        built.append(run)
         scratch.projects[ENTITY, PROJECT].runs.clear()
     with store.lock:
         target.runs.extend(built)

@@ -22,7 +22,7 @@ from bench import tables
 from bench.install import installed_closure, measure_install
 from bench.measure import measuring_floor
 from bench.project import ProjectShape
-from bench.scenarios import end_to_end, memory_profile
+from bench.scenarios import WIDE, end_to_end, memory_profile, wide_memory, wide_sides
 from bench.startup import imports_of, startup_commands, time_commands
 
 __all__ = ["main"]
@@ -32,6 +32,8 @@ FULL = {"runs": 20_000, "history_steps": 2_000, "repeat": 5, "startup_runs": 10}
 QUICK = {"runs": 2_000, "history_steps": 500, "repeat": 1, "startup_runs": 3}
 FULL_SIZES = (1_000, 10_000, 20_000)
 QUICK_SIZES = (500, 1_000, 2_000)
+WIDE_SIZES = (200, 1_000, 2_000)
+QUICK_WIDE_SIZES = (100, 500)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -54,6 +56,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-official", action="store_true", help="run wandb-pr's side only")
     parser.add_argument("--skip-memory", action="store_true", help="leave out the memory table")
     parser.add_argument("--skip-startup", action="store_true", help="leave out start-up")
+    parser.add_argument("--skip-wide", action="store_true", help="leave out the wide sweep")
+    parser.add_argument(
+        "--wide-candidates", type=int, help="candidates of the wide sweep (default: 2000)"
+    )
     parser.add_argument(
         "--with-install",
         action="store_true",
@@ -66,6 +72,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             setattr(args, name, value)
     if args.memory_sizes is None:
         args.memory_sizes = QUICK_SIZES if args.quick else FULL_SIZES
+    if args.wide_candidates is None:
+        args.wide_candidates = 500 if args.quick else WIDE.candidates
     return args
 
 
@@ -112,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 workdir=workdir,
             )
             _print(tables.memory_table(sized, measuring_floor(workdir)))
+        if not args.skip_wide:
+            _wide(args, workdir)
         if not args.skip_startup:
             _print(f"\n## Start-up: median of {args.startup_runs} processes\n")
             _print(_startup(args.startup_runs))
@@ -122,6 +132,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print(tables.footprint_table(footprints))
     _print(f"\n{_load()} at the end (other processes on the machine add noise).")
     return 0
+
+
+def _wide(args: argparse.Namespace, workdir: Path) -> None:
+    """The wide sweep: both sides once, then wandb-pr's memory as the sweep grows."""
+    from dataclasses import replace
+
+    count = args.wide_candidates
+    shape = replace(WIDE, runs=count + WIDE.baselines, candidates=count)
+    _print(
+        f"\n## Wide: a sweep of {count:,} candidates and {shape.baselines} baselines of one "
+        f"commit, {shape.metrics} metrics, {shape.history_steps}-step histories, "
+        f"{args.latency * 1000:.0f} ms latency, one run each\n"
+    )
+    sides = wide_sides(workdir, official=not args.no_official)
+    results = end_to_end(shape, latency=args.latency, repeat=1, workdir=workdir, sides=sides)
+    _print(tables.end_to_end_table(results) + "\n\n" + tables.wide_text(results))
+    if args.skip_memory:
+        return
+    sizes = [size for size in (QUICK_WIDE_SIZES if args.quick else WIDE_SIZES) if size <= count]
+    _print(f"\n## Memory: wandb-pr's peak RSS as the sweep grows ({shape.baselines} baselines)\n")
+    sized = wide_memory(sizes, latency=args.latency, workdir=workdir)
+    _print(tables.memory_table(sized, measuring_floor(workdir), first="candidates"))
 
 
 def _startup(runs: int) -> str:

@@ -11,12 +11,34 @@ from bench.measure import Measurement, child_environment, run_child
 from bench.project import Generated, ProjectShape, populate
 from bench.sides import check_output, official_argv, wandb_pr_argv
 from bench.timed_server import TimedServer
+from wandb_pr.chart_plan import RUNS_PER_SIDE
 
-__all__ = ["OFFICIAL", "OFFICIAL_FULL", "WANDB_PR", "Result", "end_to_end", "memory_profile"]
+__all__ = [
+    "OFFICIAL",
+    "OFFICIAL_FULL",
+    "SUMMARIES_ONLY",
+    "WANDB_PR",
+    "WIDE",
+    "Result",
+    "end_to_end",
+    "memory_profile",
+    "wide_memory",
+    "wide_sides",
+]
 
 WANDB_PR = "wandb-pr"
 OFFICIAL = "wandb.Api()"
 OFFICIAL_FULL = "wandb.Api(), lazy=False"
+SUMMARIES_ONLY = "wandb-pr, summaries only"
+WIDE = ProjectShape(
+    runs=2_060,
+    candidates=2_000,
+    baselines=60,
+    history_steps=300,
+    metrics=30,
+    history_variants=16,
+)
+"""A sweep: 2,000 candidates and 60 baselines of one commit, 30 metrics, 300-step histories."""
 
 Side = Callable[[Generated, Path], list[str]]
 
@@ -64,8 +86,49 @@ def _sides(workdir: Path, *, official: bool) -> dict[str, tuple[str, Side]]:
     return sides
 
 
+def wide_sides(workdir: Path, *, official: bool) -> dict[str, tuple[str, Side]]:
+    """The sides of the wide scenario: wandb-pr, wandb-pr without history (the summaries
+    alone, for the bytes), and ``wandb.Api()`` reading summaries with ``lazy=False`` and the
+    history of the same 20 evenly spaced runs a side (lazy, it would send 2,060 more requests)."""
+    sides: dict[str, tuple[str, Side]] = {
+        WANDB_PR: ("wandb-pr", wandb_pr_argv),
+        SUMMARIES_ONLY: (
+            "summaries",
+            lambda project, out: wandb_pr_argv(project, out, charts=False),
+        ),
+    }
+    if official:
+        spec = workdir / "official-wide.spec"
+        sides[OFFICIAL_FULL] = (
+            "official-full",
+            lambda project, out: official_argv(
+                project, out, spec, lazy=False, history_runs=RUNS_PER_SIDE
+            ),
+        )
+    return sides
+
+
+def wide_memory(
+    candidates: Sequence[int], *, latency: float, workdir: Path
+) -> list[tuple[int, Result]]:
+    """wandb-pr on sweeps of each size (60 baselines, the wide shape otherwise)."""
+    results = []
+    for count in candidates:
+        shape = replace(WIDE, runs=count + WIDE.baselines, candidates=count)
+        sides = {WANDB_PR: ("wandb-pr", wandb_pr_argv)}
+        [result] = end_to_end(shape, latency=latency, repeat=1, workdir=workdir, sides=sides)
+        results.append((count, result))
+    return results
+
+
 def end_to_end(
-    shape: ProjectShape, *, latency: float, repeat: int, workdir: Path, official: bool = True
+    shape: ProjectShape,
+    *,
+    latency: float,
+    repeat: int,
+    workdir: Path,
+    official: bool = True,
+    sides: dict[str, tuple[str, Side]] | None = None,
 ) -> list[Result]:
     """Run each side ``repeat`` times, interleaved, on one generated project."""
     server = TimedServer()
@@ -73,7 +136,7 @@ def end_to_end(
         project = populate(server.store, shape)
         server.latency = latency
         env = child_environment(server, workdir / "home")
-        sides = _sides(workdir, official=official)
+        sides = sides if sides is not None else _sides(workdir, official=official)
         measured: dict[str, list[tuple[Measurement, float]]] = {label: [] for label in sides}
         for attempt in range(repeat):
             for label, (slug, argv) in sides.items():
@@ -86,7 +149,7 @@ def end_to_end(
                     env=env,
                     cwd=workdir,
                 )
-                check_output(label, report, project)
+                check_output(label, report, project, history=label != SUMMARIES_ONLY)
                 measured[label].append((measurement, server.busy_seconds))
         _check_server(server)
     return [

@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bench.install import Footprint
-from bench.scenarios import OFFICIAL, WANDB_PR, Result
+from bench.scenarios import OFFICIAL, OFFICIAL_FULL, SUMMARIES_ONLY, WANDB_PR, Result
 from bench.startup import HEAVY, Imports, Timing
 
-__all__ = ["end_to_end_table", "footprint_table", "imports_text", "memory_table", "ratio_text"]
+__all__ = [
+    "end_to_end_table",
+    "footprint_table",
+    "imports_text",
+    "memory_table",
+    "ratio_text",
+    "wide_text",
+]
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -33,6 +40,7 @@ def end_to_end_table(results: Sequence[Result]) -> str:
         "HTTP requests",
         "test server busy (s)",
         "peak RSS (MiB)",
+        "MB received",
     ]
     rows = [
         [
@@ -42,10 +50,32 @@ def end_to_end_table(results: Sequence[Result]) -> str:
             str(result.median.requests),
             f"{result.server_busy:.2f}",
             _mib(result.median.peak_rss_kib),
+            f"{result.median.bytes_received / 1e6:.2f}",
         ]
         for result in results
     ]
     return _table(header, rows)
+
+
+def wide_text(results: Sequence[Result]) -> str:
+    """The wide scenario's targets: time, requests, bytes against the summaries alone."""
+    by_label = {result.label: result.median for result in results}
+    ours, alone = by_label[WANDB_PR], by_label[SUMMARIES_ONLY]
+    lines = [
+        f"- wandb-pr: {ours.to_report:.2f} s to the report (target: < 30 s), {ours.requests} "
+        f"requests (target: <= 25), {ours.bytes_received / 1e6:.2f} MB received = "
+        f"{ours.bytes_received / alone.bytes_received:.2f}x the summaries alone "
+        f"({alone.bytes_received / 1e6:.2f} MB, {alone.requests} requests; target: <= 2x)"
+    ]
+    theirs = by_label.get(OFFICIAL_FULL)
+    if theirs is not None:
+        lines.append(
+            f"- vs {OFFICIAL_FULL} (same summaries, history of the same 20 runs a side): "
+            f"{theirs.to_report / ours.to_report:.1f}x faster to the report; "
+            f"{ours.requests} requests vs {theirs.requests}: "
+            + ", ".join(f"{op} {n}" for op, n in theirs.operations.items())
+        )
+    return "\n".join(lines)
 
 
 def _with_range(median: float, values: Sequence[float]) -> str:
@@ -73,8 +103,10 @@ def ratio_text(results: Sequence[Result]) -> str:
     return "\n".join(lines)
 
 
-def memory_table(results: Sequence[tuple[int, Result]], floor_kib: int) -> str:
-    """wandb-pr's peak RSS per project size."""
+def memory_table(
+    results: Sequence[tuple[int, Result]], floor_kib: int, *, first: str = "runs in project"
+) -> str:
+    """wandb-pr's peak RSS per project (or sweep) size."""
     rows = [
         [
             f"{size:,}",
@@ -85,7 +117,7 @@ def memory_table(results: Sequence[tuple[int, Result]], floor_kib: int) -> str:
         ]
         for size, result in results
     ]
-    header = ["runs in project", "peak RSS (MiB)", "to report (s)", "test server busy (s)"]
+    header = [first, "peak RSS (MiB)", "to report (s)", "test server busy (s)"]
     table = _table([*header, "HTTP requests"], rows)
     return f"{table}\n\nMeasuring floor (the wrapper's own RSS): {_mib(floor_kib)} MiB."
 

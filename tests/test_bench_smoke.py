@@ -7,18 +7,28 @@ requests and prints its tables, so ``bench/`` does not rot between full runs.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from bench.project import ProjectShape, populate
 from bench.run import main
-from bench.scenarios import OFFICIAL, OFFICIAL_FULL, WANDB_PR, end_to_end
+from bench.scenarios import (
+    OFFICIAL,
+    OFFICIAL_FULL,
+    SUMMARIES_ONLY,
+    WANDB_PR,
+    WIDE,
+    end_to_end,
+    wide_sides,
+)
 from bench.sides import check_output
-from bench.tables import end_to_end_table
+from bench.tables import end_to_end_table, wide_text
 
 from tests.wandb_server import RunStore
 
 TINY = ProjectShape(runs=200, history_steps=50)
+SIDES = ("candidates", "baselines")
 
 
 def table_rows(text: str, first_column: str) -> dict[str, list[str]]:
@@ -71,6 +81,23 @@ def test_wandb_pr_side_is_one_request(tmp_path: Path) -> None:
     assert table_rows(end_to_end_table([result]), "side")[WANDB_PR][2] == "1"
 
 
+def test_wide_sweep_pages_summaries_and_asks_history_once(tmp_path: Path) -> None:
+    """A small wide sweep (120 + 60 runs, 30 metrics): 2 pages, 1 history request, fewer bytes."""
+    shape = replace(WIDE, runs=180, candidates=120, history_steps=30)
+    sides = wide_sides(tmp_path, official=False)
+    results = end_to_end(shape, latency=0.0, repeat=1, workdir=tmp_path, sides=sides)
+    measured = {result.label: result.median for result in results}
+    ours, alone = measured[WANDB_PR], measured[SUMMARIES_ONLY]
+    assert ours.operations == {"WandbPrRuns": 2, "WandbPrHistory": 1}
+    assert alone.operations == {"WandbPrRuns": 2}
+    assert alone.bytes_received < ours.bytes_received
+    report = json.loads((tmp_path / "wandb-pr-0.json").read_text(encoding="utf-8"))
+    assert [len(report[side]) for side in SIDES] == [120, 60]
+    charted = [sum(1 for run in report[side] if run["history"]) for side in SIDES]
+    assert charted == [20, 20]
+    assert "3 requests (target: <= 25)" in wide_text(results)
+
+
 def test_a_side_that_found_other_runs_is_refused(tmp_path: Path) -> None:
     """A fast answer with the wrong runs (or no history) fails the benchmark, not wins it."""
     project = populate(RunStore(), ProjectShape(runs=20, history_steps=5))
@@ -93,6 +120,7 @@ def test_a_side_that_found_other_runs_is_refused(tmp_path: Path) -> None:
 def test_bench_prints_both_sides_request_counts(capsys: pytest.CaptureFixture[str]) -> None:
     """``bench.run`` prints both sides' request counts: 1 for wandb-pr, the N+1 for wandb.Api()."""
     sizes = ["--runs", "200", "--history-steps", "50", "--memory-sizes", "100,200"]
+    sizes += ["--wide-candidates", "200"]
     code = main([*sizes, "--latency", "0", "--repeat", "1", "--skip-startup"])
     out = capsys.readouterr().out
     assert code == 0
@@ -104,3 +132,7 @@ def test_bench_prints_both_sides_request_counts(capsys: pytest.CaptureFixture[st
     assert "faster to the report" in out
     memory = table_rows(out, "runs in project")
     assert [cells[-1] for cells in memory.values()] == ["1", "1"]
+    # the wide sweep of 200 + 60: pages of 20, 100 and 80 runs, then one history request
+    assert "- wandb-pr: " in out
+    assert " 4 requests (target: <= 25)" in out
+    assert [cells[-1] for cells in table_rows(out, "candidates").values()] == ["4"]

@@ -15,7 +15,8 @@ anything else reaching the CLI is a bug.
     │   │   ├── ProjectNotFound     ``project: null``: no such project, or not visible to this key
     │   │   ├── ArtifactNotFound    no such artifact version, or its producing run is not visible
     │   │   ├── WandbQueryError     a 4xx, a GraphQL ``errors`` array, or a malformed answer
-    │   │   └── WandbUnavailable    retries or the time budget ran out (429, 5xx, network)
+    │   │   └── WandbUnavailable    nothing answers at the URL, or retries or the deadline ran
+    │   │                           out (timeouts, 429, 5xx)
     │   ├── SnapshotError           a snapshot file is missing, unreadable or of another version
     │   └── OfflineRunError         a ``wandb`` offline run directory cannot be read
     ├── OutputError                 a report file or ``$GITHUB_OUTPUT`` could not be written
@@ -90,7 +91,7 @@ class WandbQueryError(WandbError):
 
 
 class WandbUnavailable(WandbError):
-    """W&B could not be reached in time: retries or the time budget ran out."""
+    """W&B could not be reached (nothing answers), or not in time (retries or deadline ran out)."""
 
 
 class SnapshotError(SourceError):

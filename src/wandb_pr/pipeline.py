@@ -1,5 +1,11 @@
 """The one place that wires every stage: selection -> fetch -> comparison -> renderers -> files.
 
+History is fetched when it is known to be needed: fetch the runs (their summaries are the
+evidence), fetch the history the comparison reads if any (metrics missing from summaries,
+running candidates), compare, choose what the charts draw (:mod:`wandb_pr.chart_plan`), fetch
+that history, render. History that cannot be had leaves the charts out (or those values
+missing) with a line saying why; it never fails a report by itself.
+
 No printing, no exiting, no environment: the CLI and the Action entry hand in settings and
 edges, and get back an :class:`Outcome` to print and choose an exit code from.
 """
@@ -13,10 +19,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from wandb_pr.chart_plan import HISTORY_SAMPLES, MAX_CHARTS, plan_evidence, plan_history
 from wandb_pr.compare import Verdict, compare
 from wandb_pr.compare.notices import Notice, evidence_notices
 from wandb_pr.compare.provenance import commit_mismatches
-from wandb_pr.models import RunSet
+from wandb_pr.models import Run, RunSet
 from wandb_pr.notes import Note, Notes, ignore
 from wandb_pr.publish.files import write_atomically
 from wandb_pr.publish.outputs import append_text, write_outputs
@@ -26,7 +33,8 @@ from wandb_pr.render.markdown import SUMMARY_LIMIT, render_markdown
 from wandb_pr.render.report import Provenance, Report
 from wandb_pr.selection import Selection, build_selection, runs_of_nearest
 from wandb_pr.settings import Settings
-from wandb_pr.sources.interface import RunSource
+from wandb_pr.sources.interface import History, HistoryRequest, HistorySource, RunSource
+from wandb_pr.sources.results import history_of
 from wandb_pr.sources.snapshot import snapshot_document
 
 __all__ = ["Context", "Destinations", "Outcome", "Waiting", "produce", "write_files"]
@@ -178,8 +186,10 @@ def _produce_waiting(
 
 def _produce_once(settings: Settings, source: RunSource, context: Context) -> Outcome:
     """Select, fetch and compare once."""
-    history_keys = tuple(dict.fromkeys(spec.name for spec in settings.metrics))
-    selection = build_selection(settings, history_keys=history_keys)
+    named = tuple(dict.fromkeys(spec.name for spec in settings.metrics))
+    selection = build_selection(
+        settings, history_keys=named[:MAX_CHARTS], history_samples=HISTORY_SAMPLES
+    )
     log.debug("candidates: %s", json.dumps(dict(selection.candidates.filters)))
     if selection.baselines is not None:
         log.debug("baselines: %s", json.dumps(dict(selection.baselines.filters)))
@@ -189,6 +199,10 @@ def _produce_once(settings: Settings, source: RunSource, context: Context) -> Ou
     )
     run_set, sha, stale = _nearest_candidates(settings, run_set, selection.sha)
     run_set, baseline_words = _nearest_baselines(settings, run_set, selection)
+    evidence = plan_evidence(run_set, named)
+    missing_evidence: tuple[str, ...] = ()
+    if evidence is not None:
+        run_set, missing_evidence = _with_evidence(source, evidence, run_set)
     entity, project = _project_of(settings, run_set)
     provenance = Provenance(
         project_url=context.project_url,
@@ -208,7 +222,7 @@ def _produce_once(settings: Settings, source: RunSource, context: Context) -> Ou
         allow_missing=settings.allow_missing,
     )
     mismatches = commit_mismatches(run_set.candidates, settings.sha_key)
-    alerts = stale + tuple(sentence for _, sentence in mismatches)
+    alerts = stale + missing_evidence + tuple(sentence for _, sentence in mismatches)
     notices = (
         *(Notice("stale-commit", sentence) for sentence in stale),
         *(
@@ -216,11 +230,74 @@ def _produce_once(settings: Settings, source: RunSource, context: Context) -> Ou
             for run_id, sentence in mismatches
         ),
         *evidence_notices(comparison, run_set),
+        *(Notice("history-left-out", sentence) for sentence in missing_evidence),
     )
+    request = plan_history(comparison, named)
+    if request is not None:
+        run_set, left_out = _with_history(source, request, run_set)
+        alerts += left_out
+        notices += tuple(Notice("charts-left-out", sentence) for sentence in left_out)
     report = Report(
         comparison, run_set, provenance, settings.config_keys, alerts=alerts, notices=notices
     )
     return Outcome(selection, report)
+
+
+def _fetch_history(source: RunSource, request: HistoryRequest, run_set: RunSet) -> History:
+    """The requested history, from a source that fetches it apart or from the runs."""
+    if isinstance(source, HistorySource):
+        return source.fetch_history(request, run_set)
+    return History(history_of(request, run_set))
+
+
+def _with_evidence(
+    source: RunSource, request: HistoryRequest, run_set: RunSet
+) -> tuple[RunSet, tuple[str, ...]]:
+    """The runs with the history the comparison reads added, and an alert if it is missing."""
+    history = _fetch_history(source, request, run_set)
+
+    def added(run: Run) -> Run:
+        points = history.points.get(run.id)
+        return replace(run, history={**run.history, **points}) if points else run
+
+    alerts: tuple[str, ...] = ()
+    if history.left_out is not None:
+        alerts = (
+            f"History the comparison needs (values at the running candidates' step, or of "
+            f"metrics only logged as history) was left out: {history.left_out}. Those values "
+            "are missing from the comparison.",
+        )
+    candidates, baselines = (
+        tuple(map(added, run_set.candidates)),
+        tuple(map(added, run_set.baselines)),
+    )
+    return replace(run_set, candidates=candidates, baselines=baselines), alerts
+
+
+def _with_history(
+    source: RunSource, request: HistoryRequest, run_set: RunSet
+) -> tuple[RunSet, tuple[str, ...]]:
+    """The runs with exactly the history the charts draw, and an alert if it could not be had."""
+    history = _fetch_history(source, request, run_set)
+    alerts: tuple[str, ...] = ()
+    if history.left_out is not None:
+        alerts = (
+            f"Charts left out: {history.left_out}. The verdict and the tables rest on the run "
+            "summaries, which are complete.",
+        )
+
+    def charted(run: Run) -> Run:
+        points = history.points.get(run.id, {})
+        return run if points == run.history else replace(run, history=points)
+
+    return (
+        replace(
+            run_set,
+            candidates=tuple(map(charted, run_set.candidates)),
+            baselines=tuple(map(charted, run_set.baselines)),
+        ),
+        alerts,
+    )
 
 
 def _trained_on(settings: Settings, run_set: RunSet) -> str:

@@ -42,12 +42,28 @@ class RetryPolicy:
 
 
 class Transient(Exception):
-    """Raised by an attempt that may succeed if tried again."""
+    """Raised by an attempt that may succeed if tried again.
 
-    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
+    ``kind`` says what went wrong, for the final message: ``timeout`` (no complete answer in
+    ``timeout`` seconds), ``status`` (an HTTP ``status`` worth retrying), ``connect`` (nothing
+    answered the connection) or ``other`` (a garbled answer).
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retry_after: float | None = None,
+        kind: str = "other",
+        status: int | None = None,
+        timeout: float | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        self.kind = kind
+        self.status = status
+        self.timeout = timeout
 
 
 class RetryExhausted(Exception):
@@ -75,11 +91,14 @@ def retrying(
     clock: Callable[[], float] = time.monotonic,
     jitter: Callable[[], float] = random.random,
     on_retry: Callable[[str, float], None] | None = None,
+    adapt: Callable[[Transient], str | None] | None = None,
 ) -> T:
     """Call ``attempt(timeout)`` until it returns, re-trying on :class:`Transient`.
 
     ``timeout`` is what the attempt may spend on its request: the policy's request timeout,
-    capped by the time left before the deadline.
+    capped by the time left before the deadline. ``adapt`` may change the request after a
+    failure (ask for less) and say how; after a timeout the lighter request goes out at once
+    (the timeout was the wait), after anything else it waits its backoff as usual.
     """
     start = clock()
     for number in range(1, policy.max_attempts + 1):
@@ -94,13 +113,26 @@ def retrying(
             if exc.retry_after is not None:
                 wait = max(wait, exc.retry_after)
             too_long = exc.retry_after is not None and exc.retry_after >= left
+            change = adapt(exc) if adapt is not None and exc.retry_after is None else None
+            reason = exc.reason if change is None else f"{exc.reason}; asking for {change}"
+            if (
+                change is not None
+                and exc.kind == "timeout"
+                and number < policy.max_attempts
+                and left > 0
+            ):
+                # The timeout was the wait; a lighter request goes out at once.
+                log.debug("attempt %d failed (%s); now at once", number, reason)
+                if on_retry is not None:
+                    on_retry(reason, 0.0)
+                continue
             if number == policy.max_attempts or wait >= left:
                 raise RetryExhausted(
                     exc.reason, attempts=number, elapsed=elapsed, gave_up_early=too_long
                 ) from exc
-            log.debug("attempt %d failed (%s); retrying in %.1f s", number, exc.reason, wait)
+            log.debug("attempt %d failed (%s); retrying in %.1f s", number, reason, wait)
             if on_retry is not None:
-                on_retry(exc.reason, wait)
+                on_retry(reason, wait)
             sleep(wait)
     raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 

@@ -199,7 +199,10 @@ def test_500s_until_the_budget_runs_out(wandb_server: WandbTestServer, http: htt
     source, _, waits = source_for(wandb_server, http, max_attempts=4)
     with pytest.raises(WandbUnavailable) as caught:
         source.fetch(selection())
-    assert "did not answer successfully after 4 attempts (HTTP 500)" in caught.value.message
+    assert caught.value.message.startswith(
+        "W&B answered HTTP 500 to a page of 10 runs with history for 1 metric (4 attempts in "
+    )
+    assert "rate" not in caught.value.message + (caught.value.tip or "")
     assert "status.wandb.com" in (caught.value.tip or "")
     assert wandb_server.graphql_request_count == 4
     assert len(waits) == 3

@@ -59,6 +59,11 @@ class WandbTestServer(LoopbackServer[Fault, "RecordedRequest"]):
         self.api_key = api_key
         self.store = RunStore(viewer_entity=viewer_entity)
         self._schema = load_schema()
+        self.bytes_sent = 0
+        """Bytes of response bodies sent so far."""
+        self.hold_pages_over: int | None = None
+        """Hold (never answer, until the server stops) every request whose ``first`` is larger:
+        a W&B that cannot answer big pages in time."""
 
     # --- addresses ---------------------------------------------------------------------------
 
@@ -106,6 +111,12 @@ class WandbTestServer(LoopbackServer[Fault, "RecordedRequest"]):
 
     # --- instrumentation and faults ----------------------------------------------------------
 
+    def reset_counters(self) -> None:
+        """Forget recorded requests and the bytes sent."""
+        super().reset_counters()
+        with self._lock:
+            self.bytes_sent = 0
+
     @property
     def graphql_request_count(self) -> int:
         """How many requests reached ``/graphql`` (including faulted ones)."""
@@ -128,6 +139,12 @@ class WandbTestServer(LoopbackServer[Fault, "RecordedRequest"]):
         fault = self._arrived(record)
         record.fault = fault.kind if fault else None
         if self._delay_or_reset(handler, fault):
+            return
+        first = (body.get("variables") or {}).get("first") if isinstance(body, dict) else None
+        hold = self.hold_pages_over
+        if hold is not None and isinstance(first, int) and first > hold:
+            self._stopping.wait(600)
+            handler.close_connection = True
             return
         if fault is not None and fault.kind == "status":
             self._send(handler, record, fault.status, fault.body or b"", fault.headers)
@@ -209,6 +226,8 @@ class WandbTestServer(LoopbackServer[Fault, "RecordedRequest"]):
     ) -> None:
         """Write a complete response; a client that hung up is not an error."""
         record.status = code
+        with self._lock:
+            self.bytes_sent += len(payload)
         try:
             handler.send_response(code)
             if not any(name.lower() == "content-type" for name in headers):

@@ -17,6 +17,8 @@ notices so that a later workflow step can act on them without parsing text. Code
 ``state-<state>``      a run is not finished (``state-running``, ``state-preempting``...) (run)
 ``unreadable``         an offline run could not be read (``folder``)
 ``fetch``              something the run source said (a run id not found...)
+``charts-left-out``    the history a chart draws could not be had in time (the report has none)
+``history-left-out``   history the comparison reads could not be had (those values are missing)
 """
 
 from __future__ import annotations

@@ -60,6 +60,10 @@ class Curves:
     """Candidate runs with history for the metric."""
     baseline_runs: int
     """Baseline runs with history for the metric."""
+    candidate_total: int = 0
+    """Candidate runs given, with history or not (a chart's mean may cover a subset)."""
+    baseline_total: int = 0
+    """Baseline runs given, with history or not."""
 
 
 def curves(
@@ -69,6 +73,7 @@ def curves(
 
     ``None`` too when all the history is at a single step (nothing to draw a line through).
     """
+    candidates, baselines = list(candidates), list(baselines)
     cand = [h for h in (_finite_history(r, metric) for r in candidates) if h]
     base = [h for h in (_finite_history(r, metric) for r in baselines) if h]
     every = cand + base
@@ -95,6 +100,8 @@ def curves(
         baseline=baseline,
         candidate_runs=len(cand),
         baseline_runs=len(base),
+        candidate_total=len(candidates),
+        baseline_total=len(baselines),
     )
 
 

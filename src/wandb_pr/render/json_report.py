@@ -2,6 +2,9 @@
 
 Strict JSON (``jq`` reads it): non-finite numbers are written as the strings ``"NaN"``,
 ``"Infinity"`` and ``"-Infinity"``.
+
+Runs are encoded one at a time and spliced into the document's text, so a sweep of thousands of
+runs is never held as a second, whole-selection tree of dicts next to its text.
 """
 
 from __future__ import annotations
@@ -10,13 +13,13 @@ import dataclasses
 import enum
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from wandb_pr import __version__
 from wandb_pr.compare import Comparison
 from wandb_pr.compare.notices import Notice
-from wandb_pr.models import RunSet
+from wandb_pr.models import Run, RunSet
 from wandb_pr.selection import Query, Selection
 from wandb_pr.serialize import run_to_dict
 
@@ -60,11 +63,30 @@ def render_json(
         },
         "unreadable": [dataclasses.asdict(u) for u in run_set.unreadable],
         "warnings": list(run_set.warnings),
-        "candidates": [run_to_dict(run) for run in run_set.candidates],
-        "baselines": [run_to_dict(run) for run in run_set.baselines],
+        "candidates": _MARK,
+        "baselines": _MARK,
     }
     document.update(extra or {})
-    return json.dumps(_strict(document), indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(_strict(document), indent=2, ensure_ascii=False) + "\n"
+    for side, runs in (("candidates", run_set.candidates), ("baselines", run_set.baselines)):
+        text = text.replace(f'\n  "{side}": "{_MARK}"', f'\n  "{side}": {_runs(runs)}', 1)
+    return text
+
+
+_MARK = "wandb-pr: runs go here"
+"""Stands for a side's runs in the document until they are spliced in (a top-level value at
+two spaces' indent: no string inside the document can hold it unescaped)."""
+
+
+def _runs(runs: Sequence[Run]) -> str:
+    """A list of runs as ``json.dumps(..., indent=2)`` writes it at the document's top level."""
+    if not runs:
+        return "[]"
+    encoded = (
+        json.dumps(_strict(run_to_dict(run)), indent=2, ensure_ascii=False).replace("\n", "\n    ")
+        for run in runs
+    )
+    return "[\n    " + ",\n    ".join(encoded) + "\n  ]"
 
 
 def comparison_document(comparison: Comparison) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from wandb_pr.chart_plan import CHART_POINTS
 from wandb_pr.compare import MetricComparison, Verdict
 from wandb_pr.render import _format as fmt
 from wandb_pr.render._notes import markdown_notes
@@ -104,7 +105,7 @@ class _Parts:
             own = curves(metric.name, candidates, (), points=16)
             if own is not None and own.candidate is not None:
                 self.sparks[metric.name] = sparkline(own.candidate)
-            both = curves(metric.name, candidates, baselines, points=40)
+            both = curves(metric.name, candidates, baselines, points=CHART_POINTS)
             if both is not None:
                 self.charts.append(_chart(metric, both))
         self.runs: RunTables = run_tables(report, [m.name for m in comparison.metrics])
@@ -314,14 +315,19 @@ def plain_headline(report: Report) -> str:
 def _chart(metric: MetricComparison, data: Curves) -> str:
     lines = []
     if data.candidate is not None:
-        lines.append(f"{CANDIDATE_COLOUR[0]} = candidates ({_mean_of(data.candidate_runs)})")
+        of = _mean_of(data.candidate_runs, data.candidate_total)
+        lines.append(f"{CANDIDATE_COLOUR[0]} = candidates ({of})")
     if data.baseline is not None:
-        lines.append(f"{BASELINE_COLOUR[0]} = baselines ({_mean_of(data.baseline_runs)})")
+        of = _mean_of(data.baseline_runs, data.baseline_total)
+        lines.append(f"{BASELINE_COLOUR[0]} = baselines ({of})")
     caption = f"**{escape_markdown(metric.name, max_length=100)}**: {', '.join(lines)}; by step."
     return f"{caption}\n\n{mermaid_chart(metric.name, data)}"
 
 
-def _mean_of(runs: int) -> str:
+def _mean_of(runs: int, total: int) -> str:
+    """``1 run``, ``mean of 3 runs``, or ``mean of 20 of 2,000 runs`` when it covers a subset."""
+    if total > runs:
+        return f"{'1' if runs == 1 else f'mean of {runs}'} of {total:,} runs"
     return "1 run" if runs == 1 else f"mean of {runs} runs"
 
 

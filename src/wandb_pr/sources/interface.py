@@ -1,13 +1,15 @@
-"""The one interface the rest of wandb-pr knows run sources by."""
+"""The interfaces the rest of wandb-pr knows run sources by."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
-from wandb_pr.models import RunSet
+from wandb_pr.models import HistoryPoint, RunSet
 from wandb_pr.selection import Selection
 
-__all__ = ["RunSource"]
+__all__ = ["History", "HistoryRequest", "HistorySource", "RunSource"]
 
 
 class RunSource(Protocol):
@@ -35,4 +37,40 @@ class RunSource(Protocol):
 
     def fetch(self, selection: Selection) -> RunSet:
         """Return the runs the selection asks for, candidates and baselines disjoint."""
+        ...
+
+
+@dataclass(frozen=True)
+class HistoryRequest:
+    """The history the charts will draw: a few metrics of a few runs, about so many points."""
+
+    metrics: tuple[str, ...]
+    """The metrics that get a chart, most relevant first."""
+    run_ids: tuple[str, ...]
+    """The runs whose mean each chart draws (a bounded, evenly spaced subset of each side)."""
+    samples: int
+    """Points to sample per metric and run."""
+
+
+@dataclass(frozen=True)
+class History:
+    """What a source could deliver of a :class:`HistoryRequest`."""
+
+    points: Mapping[str, Mapping[str, tuple[HistoryPoint, ...]]] = field(default_factory=dict)
+    """Per run id, per metric, the sampled points (ordered by step)."""
+    left_out: str | None = None
+    """Why the charts are left out (e.g. W&B did not answer in time); ``None`` when complete."""
+
+
+@runtime_checkable
+class HistorySource(Protocol):
+    """A source that fetches history after the comparison, for the runs the charts draw.
+
+    A source without this method delivers history with its runs (:meth:`RunSource.fetch`).
+    ``fetch_history`` never raises for want of history: charts are decoration, so it returns
+    what it has and says in ``left_out`` why the rest is missing.
+    """
+
+    def fetch_history(self, request: HistoryRequest, run_set: RunSet) -> History:
+        """The history of the requested runs and metrics, as far as it can be had."""
         ...

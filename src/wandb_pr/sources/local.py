@@ -13,7 +13,8 @@ from dataclasses import replace
 from wandb_pr.filters import matches, run_document
 from wandb_pr.models import Run, RunSet, UnreadableRun
 from wandb_pr.selection import Selection
-from wandb_pr.sources.results import assemble
+from wandb_pr.sources.interface import History, HistoryRequest
+from wandb_pr.sources.results import assemble, history_of
 
 __all__ = ["LocalRunSource"]
 
@@ -61,6 +62,10 @@ class LocalRunSource:
             empty_source=empty,
             warnings=self.warnings + run_set.warnings,
         )
+
+    def fetch_history(self, request: HistoryRequest, run_set: RunSet) -> History:
+        """The requested history: the runs carry it already."""
+        return History(history_of(request, run_set))
 
     @staticmethod
     def _in_project(run: Run, selection: Selection) -> bool:

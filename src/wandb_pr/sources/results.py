@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from wandb_pr.models import Run, RunSet
+from wandb_pr.models import HistoryPoint, Run, RunSet
 from wandb_pr.selection import Selection
+from wandb_pr.sources.interface import HistoryRequest
 
-__all__ = ["assemble", "unique_by_id"]
+__all__ = ["assemble", "history_of", "unique_by_id"]
 
 
 def unique_by_id(runs: Iterable[Run]) -> list[Run]:
@@ -41,3 +42,15 @@ def assemble(
         if run_id not in baseline_ids
     ]
     return RunSet(tuple(found), tuple(base), warnings=tuple(selection.notes) + tuple(warnings))
+
+
+def history_of(
+    request: HistoryRequest, run_set: RunSet
+) -> dict[str, dict[str, tuple[HistoryPoint, ...]]]:
+    """The requested history out of runs that carry theirs (local runs, snapshots)."""
+    wanted = set(request.run_ids)
+    return {
+        run.id: {m: run.history[m] for m in request.metrics if m in run.history}
+        for run in (*run_set.candidates, *run_set.baselines)
+        if run.id in wanted
+    }

@@ -1,180 +1,156 @@
-"""W&B over GraphQL: a small client on an injected ``httpx.Client``, and the run source on top.
+"""The W&B run source: a selection's runs over GraphQL, then the history its charts draw.
 
-Not the ``wandb`` package: it is 62 MB installed, starts a sidecar process, and its lazy runs
-list costs one more request per run. Here a report whose selections fit in a page costs one
-HTTP request in all.
+DESIGN: summaries are the evidence, history is decoration, and a sweep must cost what the
+report shows.
+
+* The first request asks for a small first page (:data:`FIRST_PAGE_WITH_HISTORY` runs a side,
+  the most a chart draws) with the chart metrics' ``sampledHistory`` inline. When both sides
+  fit in it, that one request is the whole report, charts included.
+* A side with more runs is paged on without history, at the page size the user chose; once the
+  comparison knows which metrics regressed, :meth:`WandbRunSource.fetch_history` asks for the
+  history of a few evenly spaced runs per side by name (one more request), reusing what the
+  first page brought.
+* A page W&B cannot answer in time (a timeout or a 5xx) is asked for again at half the size,
+  down to :data:`PAGE_FLOOR`, and the smaller size is kept for the rest of the selection.
+* History that cannot be had within the deadline is left out with the reason
+  (:class:`~wandb_pr.sources.interface.History`); it never fails a report.
+* Memory: each page's answer is decoded into :class:`Run` records and dropped; nothing but the
+  records themselves is kept for the whole selection.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx
-
-from wandb_pr._http import send_within
-from wandb_pr.errors import (
-    ArtifactNotFound,
-    ProjectNotFound,
-    WandbAuthError,
-    WandbQueryError,
-    WandbUnavailable,
-)
-from wandb_pr.models import Run, RunSet
-from wandb_pr.retry import RetryExhausted, RetryPolicy, Transient, parse_retry_after, retrying
+from wandb_pr.errors import ArtifactNotFound, ProjectNotFound, WandbError, WandbQueryError
+from wandb_pr.models import HistoryPoint, Run, RunSet
 from wandb_pr.selection import Query, Selection
 from wandb_pr.settings import ArtifactRef
+from wandb_pr.sources.interface import History, HistoryRequest
 from wandb_pr.sources.results import assemble
-from wandb_pr.sources.wandb_query import as_mapping, build_document, history_specs, parse_run
+from wandb_pr.sources.wandb_client import DEFAULT_BASE_URL, WandbClient, app_url_for
+from wandb_pr.sources.wandb_query import (
+    HISTORY_DOCUMENT,
+    as_mapping,
+    build_document,
+    history_specs,
+    parse_history,
+    parse_run,
+)
 
-__all__ = ["DEFAULT_BASE_URL", "WandbClient", "WandbRunSource", "app_url_for"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "FIRST_PAGE_WITH_HISTORY",
+    "PAGE_FLOOR",
+    "WandbClient",
+    "WandbRunSource",
+    "app_url_for",
+]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://api.wandb.ai"
-_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 507, 508, 509, 520, 521, 522, 523, 524})
+FIRST_PAGE_WITH_HISTORY = 20
+"""Runs a side on the first page, which carries history: the most a chart draws per side
+(``chart_plan.RUNS_PER_SIDE``; a test keeps the two equal)."""
+PAGE_FLOOR = 10
+"""The smallest page a slow W&B is asked for."""
+HISTORY_FLOOR = 5
+"""The fewest runs a history request that W&B cannot answer in time is cut down to."""
 
 
-def app_url_for(base_url: str) -> str:
-    """The W&B app's URL for an API URL: ``https://api.wandb.ai`` -> ``https://wandb.ai``.
+@dataclass
+class _Size:
+    """A request's size in runs, halved when W&B cannot answer it in time."""
 
-    Self-hosted servers serve the app and the API from the same address.
-    """
-    parts = urlsplit(base_url)
-    host = parts.netloc
-    if host.startswith("api."):
-        host = host[len("api.") :]
-    return f"{parts.scheme}://{host}{parts.path}".rstrip("/")
+    runs: int
+    floor: int
+    unit: str = "runs a page"
+
+    def halve(self) -> str | None:
+        """Halve down to the floor; what is asked for now, or ``None`` at the floor."""
+        if self.runs <= self.floor:
+            return None
+        self.runs = max(self.floor, self.runs // 2)
+        return f"{self.runs} {self.unit}"
 
 
-class WandbClient:
-    """Sends GraphQL documents to W&B, retrying what is transient, mapping failures to errors."""
+@dataclass
+class _Page:
+    """One request for a page of each pending side; it asks for fewer runs when W&B cannot
+    answer it in time, and the selection's page size follows it down."""
 
-    def __init__(
-        self,
-        http: httpx.Client,
-        *,
-        api_key: str,
-        base_url: str = DEFAULT_BASE_URL,
-        retry: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        on_retry: Callable[[str, float], None] | None = None,
-    ) -> None:
-        self._http = http
-        self._auth = httpx.BasicAuth("api", api_key.strip())
-        self.base_url = base_url.strip().rstrip("/") or DEFAULT_BASE_URL
-        self.endpoint = f"{self.base_url}/graphql"
-        self._retry = retry or RetryPolicy()
-        self._sleep = sleep
-        self._on_retry = on_retry
-        self.requests_sent = 0
-        """HTTP requests sent so far, retries included."""
+    selection: Selection
+    sides: Mapping[str, Query]
+    """The sides that have more runs, by name."""
+    cursors: Mapping[str, str | None]
+    """Where each side's page starts."""
+    runs: int
+    """Runs a side on this page."""
+    size: _Size
+    """The selection's page size, kept at the smaller size once a page was halved."""
+    inline: bool
+    """Whether the page carries the chart metrics' history (the first page)."""
+    artifact: ArtifactRef | None
+    """An artifact version whose producing run is a baseline (the first page)."""
 
-    @property
-    def app_url(self) -> str:
-        """Where run pages live."""
-        return app_url_for(self.base_url)
-
-    def execute(self, document: str, variables: Mapping[str, Any]) -> dict[str, Any]:
-        """Run one GraphQL operation and return its ``data``; raise a :class:`WandbError`."""
-        payload = {"query": document, "variables": dict(variables)}
-        try:
-            return retrying(
-                lambda timeout: self._attempt(payload, timeout),
-                self._retry,
-                sleep=self._sleep,
-                on_retry=self._on_retry,
-            )
-        except RetryExhausted as exc:
-            if exc.gave_up_early:
-                what = f"W&B asked to wait longer than the time left ({exc.reason})"
-            else:
-                what = f"W&B did not answer successfully after {exc.attempts_text} ({exc.reason})"
-            raise WandbUnavailable(
-                f"{what}, within {exc.elapsed:.0f} s, at {self.endpoint}.",
-                tip="W&B may be rate-limiting or unavailable: check https://status.wandb.com "
-                "(or your server), then re-run; a longer deadline can be set with --deadline.",
-            ) from exc
-
-    def _attempt(self, payload: Mapping[str, Any], timeout: float) -> dict[str, Any]:
-        """One POST: a result, a :class:`Transient` to retry, or a final :class:`WandbError`."""
-        self.requests_sent += 1
-        try:
-            response = send_within(
-                self._http, "POST", self.endpoint, timeout=timeout, json=payload, auth=self._auth
-            )
-        except httpx.TimeoutException as exc:
-            raise Transient(f"no answer within {timeout:.0f} s") from exc
-        except httpx.TransportError as exc:
-            raise Transient(
-                f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            ) from exc
-        status = response.status_code
-        if status in _RETRY_STATUSES:
-            wait = parse_retry_after(response.headers.get("retry-after"))
-            if wait is None and status == 429:
-                wait = parse_retry_after(response.headers.get("ratelimit-reset"))
-            raise Transient(f"HTTP {status}", retry_after=wait)
-        if status in (401, 403):
-            raise self._auth_error(status)
-        if status == 404:
-            raise WandbQueryError(
-                f"No W&B API at {self.endpoint} (HTTP 404).",
-                tip="WANDB_BASE_URL must be the server's root URL, e.g. https://wandb.example.com "
-                "(without /graphql); for W&B cloud leave it unset.",
-            )
-        if status >= 400:
-            raise WandbQueryError(
-                f"W&B rejected the query with HTTP {status} at {self.endpoint}: "
-                f"{_error_text(response)}",
-                tip="Check the filter inputs; if they look right, re-run with --debug and report "
-                "it.",
-            )
-        try:
-            body = response.json()
-        except (ValueError, RecursionError) as exc:
-            raise Transient(f"HTTP {status} with a body that is not JSON") from exc
-        if not isinstance(body, dict):
-            raise Transient(f"HTTP {status} with a JSON body that is not an object")
-        errors = body.get("errors")
-        if errors:
-            messages = "; ".join(_messages(errors))
-            raise WandbQueryError(
-                f"W&B answered with GraphQL errors: {messages}",
-                tip="A filter W&B cannot evaluate (e.g. a config key containing '.') causes this; "
-                "check --filter, --sha-key and the project name.",
-            )
-        data = body.get("data")
-        if not isinstance(data, dict):
-            raise Transient(f"HTTP {status} without data")
-        return data
-
-    def _auth_error(self, status: int) -> WandbAuthError:
-        """The message for a refused key; the key itself never appears in it."""
-        if status == 401:
-            what = f"W&B rejected the API key (HTTP 401 at {self.endpoint})."
-        else:
-            what = f"The API key may not read this project (HTTP 403 at {self.endpoint})."
-        return WandbAuthError(
-            what,
-            tip=f"Set WANDB_API_KEY to a valid key: copy one from {self.app_url}/authorize "
-            "(in GitHub Actions, store it as a repository secret and pass it as wandb-api-key).",
+    def document(self) -> str:
+        """The GraphQL document."""
+        return build_document(
+            list(self.sides), with_history=self.inline, with_artifact=self.artifact is not None
         )
+
+    def variables(self) -> dict[str, Any]:
+        """Its variables, for the current number of runs."""
+        selection = self.selection
+        variables: dict[str, Any] = {
+            "entity": selection.entity,
+            "project": selection.project,
+            "first": self.runs,
+        }
+        for side, query in self.sides.items():
+            variables[f"{side}Filters"] = json.dumps(dict(query.filters))
+            variables[f"{side}Cursor"] = self.cursors[side]
+        if self.inline:
+            variables["historySpecs"] = history_specs(
+                selection.history_keys, selection.history_samples
+            )
+        if self.artifact is not None:
+            variables["artifactEntity"] = self.artifact.entity
+            variables["artifactProject"] = self.artifact.project
+            variables["artifactName"] = self.artifact.name
+        return variables
+
+    def lighten(self) -> str | None:
+        """Halve the page (down to the floor) for the rest of the selection; what it asks now."""
+        if self.runs <= self.size.floor:
+            return None
+        self.runs = max(self.size.floor, self.runs // 2)
+        self.size.runs = min(self.size.runs, self.runs)
+        return f"a page of {self.runs} runs"
+
+    def what(self) -> str:
+        """What it asks for, in words."""
+        keys = len(self.selection.history_keys)
+        history = f" with history for {_count(keys, 'metric')}" if self.inline else ""
+        return f"a page of {self.runs} runs{history}"
 
 
 class WandbRunSource:
-    """Fetches a selection's runs from W&B: one request when each side fits in a page."""
+    """Fetches a selection's runs from W&B, then the history its charts draw."""
 
     supports_artifacts = True
     """W&B finds the run that produced an artifact version."""
 
     def __init__(self, client: WandbClient) -> None:
         self._client = client
+        self._have: dict[str, set[str]] = {}
+        """The metrics each run's history was asked for already (the first page, a request)."""
+        self._entity = ""
+        self._project = ""
 
     @property
     def app_url(self) -> str:
@@ -188,40 +164,45 @@ class WandbRunSource:
 
     def fetch(self, selection: Selection) -> RunSet:
         """Page through both sides together until neither has more runs."""
+        self._client.start_budget()
+        self._have = {}
+        self._entity, self._project = selection.entity, selection.project
         sides: dict[str, Query] = {"candidates": selection.candidates}
         if selection.baselines is not None:
             sides["baselines"] = selection.baselines
         cursors: dict[str, str | None] = dict.fromkeys(sides)
         found: dict[str, list[Run]] = {side: [] for side in sides}
         pending = list(sides)
+        size = _Size(selection.page_size, min(PAGE_FLOOR, selection.page_size))
         page = 0
         sources: tuple[str, ...] = ()
         while pending:
             page += 1
+            inline = bool(selection.history_keys) and page == 1
             artifact = selection.baseline_artifact if page == 1 else None
-            variables = self._variables(selection, pending, sides, cursors)
-            if artifact is not None:
-                variables |= {
-                    "artifactEntity": artifact.entity,
-                    "artifactProject": artifact.project,
-                    "artifactName": artifact.name,
-                }
+            request = _Page(
+                selection,
+                {side: sides[side] for side in pending},
+                cursors,
+                runs=min(size.runs, FIRST_PAGE_WITH_HISTORY) if inline else size.runs,
+                size=size,
+                inline=inline,
+                artifact=artifact,
+            )
             data = self._client.execute(
-                build_document(
-                    pending,
-                    with_history=bool(selection.history_keys),
-                    with_artifact=artifact is not None,
-                ),
-                variables,
+                request.document(), request.variables, what=request.what, lighten=request.lighten
             )
             if artifact is not None:
                 run, source = self._artifact_run(data, artifact, selection)
                 found.setdefault("baselines", []).append(run)
+                self._have[run.id] = set(selection.history_keys)
                 sources = (source,)
             still_pending = []
             for side in pending:
-                runs, cursor = self._read_page(data, side, selection)
+                runs, cursor = self._read_page(data, side, selection, inline=inline)
                 found[side] += runs
+                if inline:
+                    self._have.update((run.id, set(selection.history_keys)) for run in runs)
                 if cursor is not None:
                     if cursor == cursors[side]:
                         raise WandbQueryError(
@@ -229,11 +210,84 @@ class WandbRunSource:
                         )
                     cursors[side] = cursor
                     still_pending.append(side)
+            del data  # the page's answer is in the runs now; keep no raw pages around
             log.debug("page %d: %s", page, {side: len(runs) for side, runs in found.items()})
             pending = still_pending
         where = f"W&B project {selection.path}"
         run_set = assemble(selection, found["candidates"], found.get("baselines", ()), where=where)
         return replace(run_set, baseline_sources=sources)
+
+    def fetch_history(self, request: HistoryRequest, run_set: RunSet) -> History:
+        """History of the charted runs: what the first page brought, the rest by name.
+
+        Never raises for want of history: when W&B cannot answer within the deadline, the
+        charts are left out and :attr:`History.left_out` says why.
+        """
+        by_id = {run.id: run for run in (*run_set.candidates, *run_set.baselines)}
+        wanted = set(request.metrics)
+        points: dict[str, dict[str, tuple[HistoryPoint, ...]]] = {}
+        missing = []
+        for run_id in request.run_ids:
+            run = by_id.get(run_id)
+            if run is None:
+                continue
+            if wanted <= self._have.get(run_id, set()):
+                points[run_id] = {m: run.history[m] for m in request.metrics if m in run.history}
+            else:
+                missing.append(run_id)
+        if not missing:
+            return History(points)
+        if self._client.time_left() <= 0:
+            return History(
+                left_out=f"the deadline of {self._client.deadline:g} s was used up by the run "
+                "summaries"
+            )
+        try:
+            fetched = self._history_by_name(missing, request)
+        except WandbError as exc:
+            return History(left_out=exc.message.rstrip("."))
+        for run_id in fetched:
+            self._have.setdefault(run_id, set()).update(wanted)
+        return History(points | fetched)
+
+    def _history_by_name(
+        self, names: list[str], request: HistoryRequest
+    ) -> dict[str, dict[str, tuple[HistoryPoint, ...]]]:
+        """Ask for the history of ``names`` in as few requests as W&B can answer in time."""
+        first = min(len(names), 2 * FIRST_PAGE_WITH_HISTORY)
+        size = _Size(first, min(HISTORY_FLOOR, first), unit="runs a request")
+        specs = history_specs(request.metrics, request.samples)
+        points: dict[str, dict[str, tuple[HistoryPoint, ...]]] = {}
+        start = 0
+        while start < len(names):
+            sent: list[str] = []
+
+            def variables(start: int = start, sent: list[str] = sent) -> dict[str, Any]:
+                sent[:] = names[start : start + size.runs]
+                return {
+                    "entity": self._entity,
+                    "project": self._project,
+                    "filters": json.dumps({"name": {"$in": sent}}),
+                    "first": len(sent),
+                    "historySpecs": specs,
+                }
+
+            data = self._client.execute(
+                HISTORY_DOCUMENT,
+                variables,
+                what=lambda: (
+                    f"the history of {size.runs} runs for {_count(len(request.metrics), 'metric')}"
+                ),
+                lighten=size.halve,
+            )
+            edges = as_mapping(as_mapping(data.get("history")).get("runs")).get("edges")
+            for edge in edges if isinstance(edges, list) else ():
+                node = as_mapping(as_mapping(edge).get("node"))
+                name = node.get("name")
+                if isinstance(name, str) and name in sent:
+                    points[name] = parse_history(node.get("sampledHistory"), request.metrics)
+            start += len(sent)
+        return points
 
     def _artifact_run(
         self, data: Mapping[str, Any], artifact: ArtifactRef, selection: Selection
@@ -274,30 +328,8 @@ class WandbRunSource:
         label = f"{artifact} (v{version})" if isinstance(version, int) else str(artifact)
         return run, f"run {run.name} ({run.id}), which produced {label}"
 
-    def _variables(
-        self,
-        selection: Selection,
-        pending: list[str],
-        sides: Mapping[str, Query],
-        cursors: Mapping[str, str | None],
-    ) -> dict[str, Any]:
-        """Variables for one page request."""
-        variables: dict[str, Any] = {
-            "entity": selection.entity,
-            "project": selection.project,
-            "first": selection.page_size,
-        }
-        for side in pending:
-            variables[f"{side}Filters"] = json.dumps(dict(sides[side].filters))
-            variables[f"{side}Cursor"] = cursors[side]
-        if selection.history_keys:
-            variables["historySpecs"] = history_specs(
-                selection.history_keys, selection.history_samples
-            )
-        return variables
-
     def _read_page(
-        self, data: Mapping[str, Any], side: str, selection: Selection
+        self, data: Mapping[str, Any], side: str, selection: Selection, *, inline: bool
     ) -> tuple[list[Run], str | None]:
         """The runs on one side's page, and the cursor of the next page (``None`` when last)."""
         project = data.get(side)
@@ -322,7 +354,7 @@ class WandbRunSource:
                 entity=selection.entity,
                 project=selection.project,
                 app_url=self._client.app_url,
-                history_keys=selection.history_keys,
+                history_keys=selection.history_keys if inline else (),
             )
             for edge in edges
             if isinstance(edge, Mapping) and isinstance(edge.get("node"), Mapping)
@@ -333,19 +365,6 @@ class WandbRunSource:
         return runs, cursor if isinstance(cursor, str) else None
 
 
-def _messages(errors: object) -> list[str]:
-    """The ``message`` of each GraphQL error."""
-    if not isinstance(errors, list):
-        return [str(errors)[:300]]
-    return [str(e.get("message", e))[:300] if isinstance(e, dict) else str(e)[:300] for e in errors]
-
-
-def _error_text(response: httpx.Response) -> str:
-    """A short, printable account of an error response's body."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200].strip() or "(empty body)"
-    if isinstance(body, dict) and "errors" in body:
-        return "; ".join(_messages(body["errors"]))
-    return json.dumps(body)[:200]
+def _count(n: int, noun: str) -> str:
+    """``1 metric``, ``6 metrics``."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")

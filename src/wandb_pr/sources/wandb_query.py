@@ -1,9 +1,11 @@
-"""The GraphQL document wandb-pr sends to W&B, and the decoding of its answer into runs.
+"""The GraphQL documents wandb-pr sends to W&B, and the decoding of their answers into runs.
 
 One document fetches a page of candidates and a page of baselines at once, as two aliased
 ``project { runs(...) }`` fields, asking for exactly the fields a report uses: ``config`` and
-``summaryMetrics`` come with the list (no per-run follow-up request) and so does
-``sampledHistory`` for the chart metrics.
+``summaryMetrics`` come with the list (no per-run follow-up request), and on the first page
+``sampledHistory`` for the chart metrics. The other asks for the history of chosen runs, by
+name (``{"name": {"$in": [...]}}``), once the comparison knows which runs and metrics a chart
+will draw.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from wandb_pr.models import ArtifactUse, HistoryPoint, Run, RunState
 from wandb_pr.sources.wandb_keys import INTERNAL_CONFIG_KEYS
 
 __all__ = [
+    "HISTORY_DOCUMENT",
     "INTERNAL_CONFIG_KEYS",
     "as_mapping",
     "build_document",
     "history_specs",
+    "parse_history",
     "parse_run",
     "unwrap_config",
 ]
@@ -79,6 +83,18 @@ def build_document(sides: Sequence[str], *, with_history: bool, with_artifact: b
     )
 
 
+HISTORY_DOCUMENT = """query WandbPrHistory($entity: String!, $project: String!,
+    $filters: JSONString, $first: Int!, $historySpecs: [JSONString!]!) {
+  history: project(name: $project, entityName: $entity) {
+    runs(filters: $filters, first: $first) {
+      edges { node { name sampledHistory(specs: $historySpecs) } }
+    }
+  }
+}
+"""
+"""The history of the runs a filter names (no cursor: the caller asks for all of them)."""
+
+
 def history_specs(keys: Iterable[str], samples: int) -> list[str]:
     """One ``sampledHistory`` spec per metric, so a metric logged at other steps is not lost."""
     return [json.dumps({"keys": ["_step", key], "samples": samples}) for key in keys]
@@ -116,7 +132,7 @@ def parse_run(
         user=_text(user.get("username")) if isinstance(user, Mapping) else None,
         config=unwrap_config(_json_object(node.get("config"), "config", run_id)),
         summary=_json_object(node.get("summaryMetrics"), "summaryMetrics", run_id),
-        history=_history(node.get("sampledHistory"), history_keys),
+        history=parse_history(node.get("sampledHistory"), history_keys),
         artifacts=_artifacts(node.get("inputArtifacts")),
     )
 
@@ -150,7 +166,7 @@ def _json_object(raw: object, field: str, run_id: str) -> dict[str, Any]:
     raise WandbQueryError(f"W&B answered run {run_id} with a {field} that is not an object.")
 
 
-def _history(raw: object, keys: Sequence[str]) -> dict[str, tuple[HistoryPoint, ...]]:
+def parse_history(raw: object, keys: Sequence[str]) -> dict[str, tuple[HistoryPoint, ...]]:
     """Turn ``sampledHistory``'s one-list-per-spec answer into finite points per metric."""
     if not isinstance(raw, list):
         return {}
