@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from wandb_pr.chart_plan import HISTORY_SAMPLES, MAX_CHARTS, plan_evidence, plan_history
-from wandb_pr.compare import Verdict, compare
+from wandb_pr.compare import compare
 from wandb_pr.compare.notices import Notice, evidence_notices
 from wandb_pr.compare.provenance import commit_mismatches
 from wandb_pr.models import Run, RunSet
@@ -92,11 +92,7 @@ class Outcome:
         """Whether ``fail-on-regression`` fails: any verdict but ``pass``, except missing
         evidence the user accepted with ``allow-missing``."""
         comparison = self.report.comparison
-        if comparison.verdict is Verdict.PASS:
-            return False
-        if comparison.allow_missing:
-            return comparison.verdict in _NEVER_ALLOWED
-        return True
+        return comparison.verdict.fails_gate(allow_missing=comparison.allow_missing)
 
 
 @dataclass(frozen=True)
@@ -110,8 +106,6 @@ class Waiting:
     clock: Callable[[], float] = time.monotonic
     """How to read the time."""
 
-
-_NEVER_ALLOWED = frozenset({Verdict.REGRESSION, Verdict.DIFFERENT_DATA, Verdict.DIVERGED})
 
 FIRST_POLL = 15.0
 """Seconds before the first re-poll; each later pause doubles, up to :data:`LONGEST_POLL`."""

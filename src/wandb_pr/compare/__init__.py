@@ -14,7 +14,6 @@ from wandb_pr.compare.comparison import (
     MetricStatus,
     SideStats,
     Significance,
-    Verdict,
     choose_metrics,
     compare,
     counts_toward_stats,
@@ -28,6 +27,7 @@ from wandb_pr.compare.spec import (
     parse_metric_specs,
 )
 from wandb_pr.compare.stats import WelchResult, holm_adjust, prediction_test, welch_t_test
+from wandb_pr.compare.verdict import Standing, Verdict
 
 __all__ = [
     "IN_PROGRESS",
@@ -39,6 +39,7 @@ __all__ = [
     "MetricStatus",
     "SideStats",
     "Significance",
+    "Standing",
     "Tolerance",
     "Verdict",
     "WelchResult",

@@ -30,7 +30,6 @@ With ``require_same_data``, a ``pass`` or ``regression`` on different data versi
 
 from __future__ import annotations
 
-import enum
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -53,6 +52,7 @@ from wandb_pr.compare.spec import MetricSpec
 from wandb_pr.compare.states import IN_PROGRESS, counts_toward_stats
 from wandb_pr.compare.stats import holm_adjust
 from wandb_pr.compare.values import Kind, current_step, metric_names, read_metric
+from wandb_pr.compare.verdict import Verdict
 from wandb_pr.errors import InputError
 from wandb_pr.models import Run, RunSet, RunState, StateCounts
 
@@ -75,20 +75,6 @@ logger = logging.getLogger(__name__)
 
 MAX_AUTO_METRICS = 20
 """At most this many metrics are chosen automatically when the user names none."""
-
-
-class Verdict(str, enum.Enum):
-    """The overall outcome (the Action's ``verdict`` output)."""
-
-    PASS = "pass"  # noqa: S105 - a verdict, not a password
-    REGRESSION = "regression"
-    PENDING = "pending"
-    NO_RUNS = "no-runs"
-    NO_BASELINE = "no-baseline"
-    MISSING_METRIC = "missing-metric"
-    DIVERGED = "diverged"
-    DIFFERENT_DATA = "different-data"
-    """Candidates and baselines used different data versions, and the same was required."""
 
 
 @dataclass(frozen=True)

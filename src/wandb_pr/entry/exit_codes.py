@@ -77,14 +77,12 @@ def gate_exit_code(verdict: Verdict, *, allow_missing: bool) -> int:
     from wandb_pr.compare import Verdict
     from wandb_pr.compare._exhaustive import unhandled
 
-    if verdict is Verdict.PASS:
+    if not verdict.fails_gate(allow_missing=allow_missing):
         return EXIT_OK
     elif verdict is Verdict.REGRESSION or verdict is Verdict.DIFFERENT_DATA:
         return EXIT_REGRESSION
     elif verdict is Verdict.DIVERGED:
         return EXIT_DIVERGED
-    elif allow_missing:
-        return EXIT_OK
     elif verdict is Verdict.MISSING_METRIC:
         return EXIT_MISSING_METRIC
     elif verdict is Verdict.NO_BASELINE:
@@ -93,5 +91,7 @@ def gate_exit_code(verdict: Verdict, *, allow_missing: bool) -> int:
         return EXIT_NO_RUNS
     elif verdict is Verdict.PENDING:
         return EXIT_PENDING
+    elif verdict is Verdict.PASS:  # never fails the gate
+        return EXIT_OK
     else:
         raise unhandled(verdict)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from wandb_pr.compare import Verdict
+from wandb_pr.compare import Standing, Verdict
 from wandb_pr.compare._exhaustive import unhandled
 from wandb_pr.errors import GitHubPermissionError
 from wandb_pr.publish.github_api import GitHubClient, GitHubResponseError
@@ -66,23 +66,15 @@ def check_conclusion(verdict: Verdict, *, allow_missing: bool = False) -> str:
     Missing evidence (no runs, no baseline, a missing metric, runs not finished) fails closed:
     ``failure`` (a required check then blocks the merge), ``neutral`` with ``allow-missing``.
     """
-    if verdict is Verdict.PASS:
+    standing = verdict.standing
+    if standing is Standing.PASSED:
         return "success"
-    elif (
-        verdict is Verdict.REGRESSION
-        or verdict is Verdict.DIFFERENT_DATA
-        or verdict is Verdict.DIVERGED
-    ):
+    elif standing is Standing.FAILED:
         return "failure"
-    elif (
-        verdict is Verdict.PENDING
-        or verdict is Verdict.NO_RUNS
-        or verdict is Verdict.NO_BASELINE
-        or verdict is Verdict.MISSING_METRIC
-    ):
+    elif standing is Standing.WAITING or standing is Standing.MISSING:
         return "neutral" if allow_missing else "failure"
     else:
-        raise unhandled(verdict)
+        raise unhandled(standing)
 
 
 def status_state(verdict: Verdict) -> str:
@@ -91,24 +83,17 @@ def status_state(verdict: Verdict) -> str:
     Missing evidence is an ``error`` (nothing decisive was measured), whatever ``allow-missing``
     says: a status has no neutral state.
     """
-    if verdict is Verdict.PASS:
+    standing = verdict.standing
+    if standing is Standing.PASSED:
         return "success"
-    elif (
-        verdict is Verdict.REGRESSION
-        or verdict is Verdict.DIFFERENT_DATA
-        or verdict is Verdict.DIVERGED
-    ):
+    elif standing is Standing.FAILED:
         return "failure"
-    elif verdict is Verdict.PENDING:
+    elif standing is Standing.WAITING:
         return "pending"
-    elif (
-        verdict is Verdict.NO_RUNS
-        or verdict is Verdict.NO_BASELINE
-        or verdict is Verdict.MISSING_METRIC
-    ):
+    elif standing is Standing.MISSING:
         return "error"
     else:
-        raise unhandled(verdict)
+        raise unhandled(standing)
 
 
 @dataclass(frozen=True)
