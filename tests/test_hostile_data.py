@@ -80,7 +80,7 @@ NULLABLE = (
 
 def _name(cell: str) -> str:
     """A metric cell's name, without word joiners and the goal mark (``↓``, ``↑*``)."""
-    return re.sub(r" [↑↓]\*?$", "", cell.replace(WORD_JOINER, ""))
+    return re.sub(r"\xa0[↑↓]\*?(tolerance\xa0.*)?$", "", cell.replace(WORD_JOINER, ""))
 
 
 ALLOWED_TAGS = {

@@ -144,7 +144,7 @@ def test_define_metric_summaries_resolve_by_direction(wandb_server: WandbTestSer
     loss = metric(document, "val_loss")
     assert loss["relative_delta"] == pytest.approx(0.25)
     assert loss["source"] == "summary min"
-    assert "| val\\_loss (summary min) ↓ |" in markdown
+    assert "| val\\_loss (summary min)\xa0↓ |" in markdown
 
 
 def test_history_only_metrics_take_the_last_logged_value(wandb_server: WandbTestServer) -> None:

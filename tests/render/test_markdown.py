@@ -19,7 +19,7 @@ from wandb_pr.render.report import Report
 
 _ALLOWED_TAGS = {
     "h3", "p", "strong", "em", "code", "pre", "a", "ul", "li", "details", "summary",
-    "table", "thead", "tbody", "tr", "th", "td",
+    "table", "thead", "tbody", "tr", "th", "td", "br", "sub",
 }  # fmt: skip
 
 
@@ -47,15 +47,17 @@ def test_one_run_vs_one_baseline_exact_output() -> None:
         "1 candidate run of commit `3f2a9c1` vs 1 baseline run (runs tagged production) in "
         "[acme/detector](https://wandb.ai/acme/detector).\n"
         "\n"
-        "| Status | Metric | Baseline | Candidate | Δ | Tolerance |\n"
-        "| --- | --- | --: | --: | --: | --: |\n"
-        "| 🟢\xa0better | val\\_loss ↓\\* | 0.4000 | 0.3800 | -5.0% | — |\n"
-        "| 🟢\xa0better | val\\_acc ↑ | 0.9000 | 0.9100 | +1.1% | 0.005 |\n"
+        "| Status | Metric | Baseline | Candidate | Δ |\n"
+        "| --- | --- | --: | --: | --: |\n"
+        "| 🟢\xa0better | val\\_loss\xa0↓\\* | 0.4000 | 0.3800 | -5.0% |\n"
+        "| 🟢\xa0better | val\\_acc\xa0↑<br><sub>tolerance\xa00.005</sub> | 0.9000 | 0.9100 | "
+        "+1.1% |\n"
         "\n"
-        "Δ = (candidate mean - baseline mean) / |baseline mean|; a side with several runs shows "
-        "mean ± standard deviation (n = runs with a value). No significance test: with one run "
-        "per side there is no noise estimate, so any change beyond the tolerance counts. ↓ lower "
-        "is better, ↑ higher is better (\\* guessed from the metric's name).\n"
+        "<sub>Δ: the change of the mean, relative to the baseline's; ± standard deviation over "
+        "the runs (n: runs with a value). No significance test: with one run per side there is no "
+        "noise estimate, so any change beyond the tolerance counts. Tolerance: how far a metric "
+        "may worsen and still pass. ↓ lower is better, ↑ higher is better (\\* guessed from the "
+        "metric's name).</sub>\n"
         "\n"
         "<details><summary>Runs: 1 candidate, 1 baseline</summary>\n"
         "\n"
@@ -90,8 +92,9 @@ def test_one_run_vs_one_baseline_as_html() -> None:
     _, doc = _render(reports.one_vs_one())
     _assert_well_formed(doc)
     metrics, candidates, baselines = doc.tables
-    assert metrics.header == ["Status", "Metric", "Baseline", "Candidate", "Δ", "Tolerance"]
-    assert metrics.rows[0] == ["🟢\xa0better", "val_loss ↓*", "0.4000", "0.3800", "-5.0%", "—"]
+    assert metrics.header == ["Status", "Metric", "Baseline", "Candidate", "Δ"]
+    assert metrics.rows[0] == ["🟢\xa0better", "val_loss\xa0↓*", "0.4000", "0.3800", "-5.0%"]
+    assert metrics.rows[1][1] == "val_acc\xa0↑tolerance\xa00.005"  # the tolerance under the name
     assert [r[0] for r in candidates.rows] == ["pr-run"]
     assert [r[0] for r in baselines.rows] == ["prod"]
     assert doc.links == [
@@ -109,12 +112,11 @@ def test_seeds_vs_baselines_show_spread_significance_and_test_used() -> None:
     text, doc = _render(report)
     _assert_well_formed(doc)
     metrics = doc.tables[0]
-    assert metrics.header[2:4] == ["Baseline (n=3)", "Candidate (n=5)"]
-    assert metrics.header[-2:] == ["Tolerance", "p"]
+    assert metrics.header == ["Status", "Metric", "Baseline", "Candidate", "Δ", "p"]
     loss = dict(zip(metrics.header, metrics.rows[0], strict=True))
-    assert loss["Metric"] == "val_loss ↓*"
-    assert loss["Baseline (n=3)"] == "0.4183\xa0±\xa00.0065"
-    assert loss["Candidate (n=5)"] == "0.3982\xa0±\xa00.0055"
+    assert loss["Metric"] == "val_loss\xa0↓*"
+    assert loss["Baseline"] == "0.4183\u202f±\u202f0.0065"
+    assert loss["Candidate"] == "0.3982\u202f±\u202f0.0055"
     # val_loss is lower-is-better and went down: its p is the one-sided "better" tail.
     expected_p = scipy_stats.ttest_ind(
         [0.391, 0.402, 0.398, 0.405, 0.395],
@@ -136,11 +138,8 @@ def test_seeds_vs_baselines_show_spread_significance_and_test_used() -> None:
     assert loss["Status"] == "🟢\xa0better"
     assert "Welch's t-test (unequal variances)" in doc.text
     acc = dict(zip(metrics.header, metrics.rows[1], strict=True))
-    assert (acc["Status"], acc["Δ"], acc["Tolerance"]) == (
-        "⚪\xa0within\xa0tolerance",
-        "+0.26%",
-        "0.5%",
-    )
+    assert (acc["Status"], acc["Δ"]) == ("⚪\xa0within\xa0tolerance", "+0.26%")
+    assert acc["Metric"] == "val_acc\xa0↑tolerance\xa00.5%"
     assert [len(t.rows) for t in doc.tables] == [3, 5, 3]
     assert doc.tables[1].header == [
         "Run", "State", "Tags", "Commit", "lr", "seed", "val_loss", "val_acc", "epoch"
@@ -165,7 +164,8 @@ def test_missing_metrics_are_reported_not_dropped() -> None:
     """A metric absent on one side is a 'missing' row; per-run gaps and NaN are spelled out."""
     _, doc = _render(reports.with_missing())
     _assert_well_formed(doc)
-    rows = {row[1].rstrip(" ↑↓*"): row for row in doc.tables[0].rows}
+    rows = {row[1].split("\xa0")[0]: row for row in doc.tables[0].rows}
+    assert doc.tables[0].header[2:4] == ["Baseline", "Candidate"]  # n differs: shown per row
     statuses = [row[0] for row in doc.tables[0].rows]
     assert statuses == ["🔴\xa0diverged", "❔\xa0missing", "🟢\xa0better"]  # worst first
     assert rows["bleu"][2:5] == ["30", "—", "—"]

@@ -1,9 +1,10 @@
 """The Markdown metric table: regressions first, one precision per metric, tolerances shown.
 
 Status and change cells join their words with no-break spaces so that a narrow comment (800
-pixels) wraps the metric name rather than ``🔴 regression`` or ``+4.0%``. Columns that would
-be empty for every row (p without tests, tolerance without tolerances) are left out, and the
-number of runs moves into the header when every row has the same.
+pixels) wraps the metric name rather than ``🔴 regression`` or ``+4.0%``; a metric's tolerance
+sits under its name, so that three runs a side with p-values still fit 800 pixels. Columns that
+would be empty for every row (p without tests) are left out, and the number of runs with a
+value moves into the header when every row has the same (and not every run has one).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from wandb_pr.render.escape import escape_markdown
 __all__ = ["goal_text", "metric_table"]
 
 NBSP = "\u00a0"
+NARROW_NBSP = "\u202f"
 
 
 def goal_text(metric: MetricComparison) -> str:
@@ -38,19 +40,17 @@ def metric_table(metrics: Sequence[MetricComparison], *, limit: int | None) -> s
     """The table's Markdown (header, alignment, at most ``limit`` rows when given)."""
     rows = summ.ordered(metrics)
     with_p = any(m.test is not None for m in rows)
-    with_tolerance = any(m.spec.tolerance.amount for m in rows)
     n_base, n_cand = summ.shared_n(rows, "baseline"), summ.shared_n(rows, "candidate")
+    every_base = all(m.baseline.n == m.baseline.total for m in rows)
+    every_cand = all(m.candidate.n == m.candidate.total for m in rows)
     header = [
         "Status",
         "Metric",
-        _side_header("Baseline", n_base),
-        _side_header("Candidate", n_cand),
+        _side_header("Baseline", None if every_base else n_base),
+        _side_header("Candidate", None if every_cand else n_cand),
     ]
     header.append("Δ")
     align = ["---", "---", "--:", "--:", "--:"]
-    if with_tolerance:
-        header.append("Tolerance")
-        align.append("--:")
     if with_p:
         header.append("p")
         align.append("--:")
@@ -61,17 +61,23 @@ def metric_table(metrics: Sequence[MetricComparison], *, limit: int | None) -> s
         goal = goal_text(metric)
         cells = [
             _keep(f"{fmt.status_mark(metric.status)} {summ.short_status(metric)}"),
-            f"{name} {goal}".strip(),
-            _keep(summ.side_text(metric.baseline, places, show_n=n_base is None)),
-            _keep(summ.side_text(metric.candidate, places, show_n=n_cand is None)),
+            _metric_cell(metric, name, goal),
+            _narrow(summ.side_text(metric.baseline, places, show_n=n_base is None)),
+            _narrow(summ.side_text(metric.candidate, places, show_n=n_cand is None)),
             _keep(_change(metric, places)),
         ]
-        if with_tolerance:
-            cells.append(summ.tolerance_text(metric))
         if with_p:
             cells.append(fmt.format_p(metric))
         lines.append(_row(cells))
     return "\n".join(lines)
+
+
+def _metric_cell(metric: MetricComparison, name: str, goal: str) -> str:
+    """The name, its goal mark, and under it the tolerance in small print when it has one."""
+    cell = f"{name}{NBSP}{goal}" if goal else name
+    if metric.spec.tolerance.amount:
+        cell += f"<br><sub>tolerance{NBSP}{metric.spec.tolerance}</sub>"
+    return cell
 
 
 def _change(metric: MetricComparison, places: int | None) -> str:
@@ -82,12 +88,20 @@ def _change(metric: MetricComparison, places: int | None) -> str:
     return f"{summ.delta_text(metric.delta, places)} (abs.)"
 
 
+def _narrow(text: str) -> str:
+    """``mean ± std`` held together by narrow no-break spaces: it never wraps, and it is a
+    little narrower, so that three runs a side still fit 800 pixels."""
+    return text.replace(" ", NARROW_NBSP)
+
+
 def _keep(text: str) -> str:
     """Joins the words with no-break spaces, so the cell never wraps."""
     return text.replace(" ", NBSP)
 
 
 def _side_header(word: str, n: int | None) -> str:
+    """``Candidate (n=3)`` when every row has 3 values but not every run has one (the line
+    above the table already says how many runs each side has)."""
     return f"{word} (n={n})" if n is not None and n > 1 else word
 
 

@@ -205,18 +205,16 @@ class _Parts:
     def _legend(self) -> str:
         comparison = self.report.comparison
         parts = [
-            "Δ = (candidate mean - baseline mean) / |baseline mean|; a side with several runs "
-            "shows mean ± standard deviation (n = runs with a value)."
+            "Δ: the change of the mean, relative to the baseline's; ± standard deviation over "
+            "the runs (n: runs with a value)."
         ]
         if any(m.test is not None for m in self.metrics):
             parts.append(
-                "p: Welch's t-test (unequal variances) where both sides have at least 2 runs; "
-                "with 1 run on a side, a prediction-interval t-test against the other side's "
-                "spread; one-sided, in the direction of the change. p-values are "
-                "Holm-Bonferroni adjusted over the "
-                f"{fmt.plural(comparison.tested, 'tested metric')} with a goal (family-wise "
-                f"error rate {comparison.alpha:g}); worse is a regression only if p < "
-                f"{comparison.alpha:g} and beyond the tolerance."
+                "p: one-sided Welch's t-test (unequal variances), or a prediction-interval "
+                "t-test with 1 run on a side, Holm-Bonferroni adjusted over "
+                f"{fmt.plural(comparison.tested, 'tested metric')} (family-wise error rate "
+                f"{comparison.alpha:g}); worse is a regression only if p < {comparison.alpha:g} "
+                "and beyond the tolerance."
             )
         elif any(m.no_noise_estimate for m in self.metrics):
             parts.append(
@@ -232,6 +230,8 @@ class _Parts:
                 "baselines at the same step where their history has the metric. Never a "
                 "regression until they finish."
             )
+        if any(m.spec.tolerance.amount for m in self.metrics):
+            parts.append("Tolerance: how far a metric may worsen and still pass.")
         if any(m.significant is False and m.delta for m in self.metrics):
             parts.append("n.s.: not significant, within run-to-run noise.")
         if any(m.direction is not Direction.NONE for m in self.metrics):
@@ -247,7 +247,7 @@ class _Parts:
                 "Metrics chosen automatically: the numeric summary keys of the candidate runs"
                 f"{extra}. Name them in the `metrics` setting to choose."
             )
-        return " ".join(parts)
+        return "<sub>" + " ".join(parts) + "</sub>"
 
     def _notes(self) -> str:
         return markdown_notes(self.report, self.metrics, self.counted)
