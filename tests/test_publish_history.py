@@ -14,7 +14,7 @@ from tests.github_server import GitHubTestServer
 from tests.render import reports
 from tests.render.gfm import parse
 from wandb_pr.compare import Verdict
-from wandb_pr.publish.github import GitHubPublisher, marker
+from wandb_pr.publish.github import CommentMode, GitHubPublisher, marker
 from wandb_pr.publish.github_api import GitHubClient
 from wandb_pr.publish.history import MAX_ENTRIES, PushEntry, comment_tail, read_history
 from wandb_pr.publish.to_github import PublishOptions, Target, publish
@@ -127,3 +127,25 @@ def test_hostile_entries_are_dropped_field_by_field() -> None:
     assert doc.tables[0].rows[1][3] == "@\u2060admin #\u20601 | <b>x</b> -->"
     assert "b" not in doc.tags
     assert tail.count("-->") == 1  # only the payload's own end: nothing closes it early
+
+
+def test_history_and_report_together_stay_within_the_comment_limit(
+    github_server: GitHubTestServer, publisher: GitHubPublisher
+) -> None:
+    """A report that fills whatever room it is given still leaves the comment under 65,536."""
+    earlier = [_entry(f"{i:07x}", i) for i in range(1, MAX_ENTRIES)]
+    github_server.add_comment(
+        "octo", "app", 7, marker("k") + "\n" + _payload_of(earlier), login="github-actions[bot]"
+    )
+    publisher.sticky_comment(
+        7, lambda limit: "x" * limit, key="k", mode=CommentMode.ON, entry=_entry("fedcba9", 60)
+    )
+    (comment,) = github_server.comments("octo", "app", 7)
+    body = str(comment["body"])
+    assert len(body) <= 65_536
+    assert f"Earlier pushes ({MAX_ENTRIES - 1})" in body
+    assert [e.sha for e in read_history(body)][:2] == ["fedcba9", "0000001"]
+
+
+def _payload_of(entries: list[PushEntry]) -> str:
+    return comment_tail(entries[0], entries[1:])

@@ -8,10 +8,12 @@ metric regressed.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from tests.compare.factories import history, make_run, make_run_set
 from tests.render import reports
 from tests.render.gfm import Html, hazards, parse, to_html
+from wandb_pr.compare.notices import Notice
 from wandb_pr.render.charts import curves, mermaid_chart
 from wandb_pr.render.markdown import render_markdown
 from wandb_pr.render.report import Report
@@ -161,3 +163,16 @@ def test_charts_frame_the_late_steps_where_the_sides_differ() -> None:
     y_axis = re.search(r'y-axis "loss" ([\d.]+) --> ([\d.]+)', text)
     assert y_axis
     assert float(y_axis.group(2)) < 0.2  # not stretched up to the first step's 1.0
+
+
+def test_results_of_an_earlier_commit_qualify_the_headline() -> None:
+    """When an earlier commit's runs stand in for the head's, the headline says so first."""
+    base = reports.seeds_vs_baselines()
+    sentence = "The head commit abcdef0 has no runs yet: these results are from 3f2a9c1."
+    stale = replace(base, alerts=(sentence,), notices=(Notice("stale-commit", sentence),))
+    _, html, _ = _doc(stale)
+    assert _first_block(html, "h3") == (
+        "✅ wandb-pr: pass, no regressions in 3 metrics, but from an earlier commit's runs"
+    )
+    assert sentence in _first_block(html, "blockquote")
+    assert html.index("</blockquote>") < html.index("<ul>")  # above the changes and the table
