@@ -149,3 +149,11 @@ def test_history_and_report_together_stay_within_the_comment_limit(
 
 def _payload_of(entries: list[PushEntry]) -> str:
     return comment_tail(entries[0], entries[1:])
+
+
+def test_without_room_for_the_table_the_history_is_still_carried() -> None:
+    """A tail without the table still carries every earlier push to the next comment."""
+    earlier = [_entry("1111111"), _entry("2222222")]
+    tail = comment_tail(_entry("3333333"), earlier, table=False)
+    assert "Earlier pushes" not in tail
+    assert [e.sha for e in read_history(tail)] == ["3333333", "1111111", "2222222"]

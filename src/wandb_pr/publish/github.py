@@ -332,7 +332,7 @@ def _with_history(render: Render, entry: PushEntry, earlier: list[PushEntry]) ->
     def rendered(limit: int) -> str:
         tail = comment_tail(entry, earlier)
         if len(tail.encode("utf-8")) > limit // 4:  # never let the history crowd out the report
-            tail = comment_tail(entry, [])
+            tail = comment_tail(entry, earlier, table=False)
         room = limit - len(tail.encode("utf-8")) - 1
         return f"{render(room)}\n{tail}"
 

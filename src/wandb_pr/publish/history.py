@@ -78,10 +78,14 @@ def read_history(body: str | None) -> list[PushEntry]:
     return [e for e in map(_entry, data[:MAX_ENTRIES]) if e is not None]
 
 
-def comment_tail(entry: PushEntry, earlier: Sequence[PushEntry]) -> str:
-    """The Markdown after the report: earlier pushes (collapsed), the footer, the payload."""
+def comment_tail(entry: PushEntry, earlier: Sequence[PushEntry], *, table: bool = True) -> str:
+    """The Markdown after the report: earlier pushes (collapsed), the footer, the payload.
+
+    Without ``table`` the earlier pushes are only carried forward, not shown (for a comment
+    with too little room).
+    """
     blocks = []
-    if earlier:
+    if earlier and table:
         rows = [
             "| Commit | Time | Verdict | Changes |",
             "| --- | --- | --- | --- |",
