@@ -41,8 +41,8 @@ def test_pass_headline_names_both_sides_and_collapses_every_chart() -> None:
     assert "<strong>val_loss</strong> -4.8% (0.4183 → 0.3982)" in changes
     sides = re.search(r"<p>(\d+ candidate runs? of commit .*?)</p>", html)
     assert sides
-    assert sides.group(1).startswith("5 candidate runs of commit <code>3f2a9c1</code> vs ")
-    assert "3 baseline runs (runs tagged production)" in sides.group(1)
+    assert sides.group(1).startswith("5 candidate runs of commit <code>3f2a9c1</code> in <a ")
+    assert sides.group(1).endswith("vs 3 baseline runs: runs tagged production.")
     assert html.index("<table>") > html.index(sides.group(0))  # the sides come before the table
     assert "<details open>" not in html
     assert text.count("<details><summary>") == 3  # the runs and two charts, all closed
@@ -78,7 +78,7 @@ def test_pending_report_says_provisional_and_shows_states() -> None:
     """Runs still running: an hourglass heading and the candidates' states beside the commit."""
     _, html, doc = _doc(reports.running())
     assert _first_block(html, "h3").startswith("⏳ wandb-pr: 2 candidate runs are still running")
-    assert "3 candidate runs of commit <code>3f2a9c1</code> (1 finished, 2 running) vs" in html
+    assert "3 candidate runs of commit <code>3f2a9c1</code> (1 finished, 2 running) in" in html
     assert doc.tables[0].rows[0][0] == f"🟡{NBSP}worse{NBSP}(prov.)"  # never a regression yet
     assert "Provisional: candidates are not finished" in doc.text
 
@@ -110,8 +110,8 @@ def test_production_artifact_baseline_is_named_in_the_heading_area() -> None:
     sides = re.search(r"<p>(3 candidate runs of commit .*?)</p>", html)
     assert sides
     assert (
-        "vs 1 baseline run (run train-prod (prod7), which produced "
-        "acme/detector/model:production (v7))" in sides.group(1)
+        "vs 1 baseline run: run train-prod (prod7), which produced "
+        "acme/detector/model:production (v7)." in sides.group(1)
     )
     assert html.index(sides.group(0)) < html.index("<table>")
 

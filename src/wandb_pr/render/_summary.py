@@ -134,8 +134,12 @@ def alert_lines(report: Report) -> tuple[list[str], list[str]]:
     return lines, mismatches if merged else []
 
 
-def sides_text(report: Report, *, escape: Callable[..., str], code: Callable[[str], str]) -> str:
-    """The candidates (commit, how many runs, their states) and the baselines (how chosen)."""
+def sides_text(
+    report: Report, *, escape: Callable[..., str], code: Callable[[str], str], project: str = ""
+) -> str:
+    """``3 candidate runs of commit 9b1d6c0 in <project> vs 1 baseline run: tagged baseline``:
+    the candidates (commit, runs, their states unless all finished), the baselines and how they
+    were chosen (tag, run id, base commit, the run behind a production artifact)."""
     counts = report.comparison.counts
     states = (
         (counts.finished, "finished"),
@@ -150,10 +154,12 @@ def sides_text(report: Report, *, escape: Callable[..., str], code: Callable[[st
     sha = report.provenance.sha
     of = f" of commit {fmt.sha_text(sha[:7], escape=escape, code=code)}" if sha else ""
     cands = fmt.plural(counts.total, "candidate run") + of + (f" ({detail})" if detail else "")
+    if project:
+        cands += f" in {project}"
     how = report.provenance.baseline_selection.replace(_EXCLUDING, "")
     base = fmt.plural(counts.baselines, "baseline run")
     if how:
-        base += f" ({escape(how, max_length=300)})"
+        base += f": {escape(how, max_length=300)}"
     return f"{cands} vs {base}"
 
 

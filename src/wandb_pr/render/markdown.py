@@ -182,9 +182,9 @@ class _Parts:
         return "\n\n".join(blocks)
 
     def _intro(self) -> str:
-        sides = summ.sides_text(self.report, escape=escape_markdown, code=_code)
         project = _project_link(self.report)
-        return f"{sides}{f' in {project}' if project else ''}."
+        sides = summ.sides_text(self.report, escape=escape_markdown, code=_code, project=project)
+        return f"{sides}."
 
     def _metric_table(self, layout: _Layout) -> str:
         table = metric_table(self.metrics, limit=layout.metric_rows)

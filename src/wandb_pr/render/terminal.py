@@ -142,10 +142,9 @@ def _status_colour(status: MetricStatus) -> str:
 
 
 def _intro(report: Report) -> str:
-    sides = summ.sides_text(report, escape=escape_terminal, code=lambda s: s)
     prov = report.provenance
     project = escape_terminal(f"{prov.entity}/{prov.project}", max_length=120)
-    return f"{sides} in {project}"
+    return summ.sides_text(report, escape=escape_terminal, code=lambda s: s, project=project)
 
 
 # Columns in the order they are dropped when the table is too wide (most important kept).
