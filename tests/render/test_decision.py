@@ -176,3 +176,23 @@ def test_results_of_an_earlier_commit_qualify_the_headline() -> None:
     )
     assert sentence in _first_block(html, "blockquote")
     assert html.index("</blockquote>") < html.index("<ul>")  # above the changes and the table
+
+
+def test_run_tables_left_align_text_config_and_drop_empty_columns() -> None:
+    """Text config values are left-aligned, numbers right; Tags/Commit only when some run has."""
+    seeds = render_markdown(reports.seeds_vs_baselines())
+    assert "| Run | State | Tags | Commit | lr | seed |" in seeds
+    assert "| --- | --- | --- | --- | --: | --: | --: | --: | --: |" in seeds
+    text_config = reports.report(
+        make_run_set(
+            [make_run("c", summary={"loss": 0.3}, config={"optimizer": "adam"})],
+            [make_run("b", summary={"loss": 0.4}, config={"optimizer": "sgd"})],
+        ),
+        ["loss"],
+        config_keys=["optimizer"],
+    )
+    html = to_html(render_markdown(text_config))
+    runs = parse(render_markdown(text_config)).tables[1]
+    assert runs.header == ["Run", "State", "optimizer", "loss"]  # no tags, no commits anywhere
+    assert '<td align="right">adam</td>' not in html
+    assert "<td>adam</td>" in html
