@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 
 from tests.factories import runner_env
 from tests.github_server import GitHubTestServer, status
+from tests.render.gfm import parse
 from tests.test_outputs import parse_github_output
 from tests.wandb_server import WandbTestServer
 from wandb_pr.entry.cli import main
@@ -315,3 +317,38 @@ def test_no_baseline_fails_the_gate_unless_allowed(
     assert check["conclusion"] == conclusion
     assert check["output"]["title"].startswith("⚠️ wandb-pr: no baseline runs found")
     assert outputs(runner)["verdict"] == "no-baseline"
+
+
+def test_second_push_keeps_the_first_in_the_comment_without_asking_wandb_again(
+    runner: dict[str, str],
+    tmp_path: Path,
+    github_server: GitHubTestServer,
+    wandb_server: WandbTestServer,
+) -> None:
+    """A second push updates the one comment, listing the first push from its hidden history."""
+    code, _, err = run_action(runner, tmp_path, "pull_request", PR_EVENT)
+    assert code == 0, err
+    first_requests = wandb_server.graphql_request_count
+    new_head = "abcdef0" + "1" * 33
+    for acc in (0.96, 0.961, 0.962):
+        wandb_server.add_run(
+            "acme", "det", config={"github_sha": new_head}, summary={"val_acc": acc}
+        )
+    event = {"pull_request": {"number": 7, "head": {"sha": new_head}, "base": {"sha": BASE}}}
+    code, _, err = run_action(runner, tmp_path, "pull_request", event)
+    assert code == 0, err
+    assert wandb_server.graphql_request_count == 2 * first_requests
+    comments = github_server.comments("octo", "app", 7)
+    assert len(comments) == 1
+    body = comments[0]["body"]
+    assert body.startswith(marker("acme/det") + "\n### ✅ wandb-pr: pass")
+    doc = parse(body)
+    earlier = doc.tables[-1]
+    assert earlier.header == ["Commit", "Time", "Verdict", "Changes"]
+    assert [row[0] for row in earlier.rows] == [HEAD[:7]]
+    assert earlier.rows[0][2] == "❌ regression"
+    assert earlier.rows[0][3].startswith("val_acc -")
+    assert doc.tags.count("details") >= 2
+    assert re.search(
+        rf"Updated for {new_head[:7]} · workflow run · \d{{4}}-\d\d-\d\d \d\d:\d\d UTC", doc.text
+    )

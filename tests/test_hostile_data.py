@@ -76,9 +76,16 @@ NULLABLE = (
     "sampledHistory",
 )
 """Run fields W&B's schema allows to be null; the run ``nulls`` answers null for each."""
+
+
+def _name(cell: str) -> str:
+    """A metric cell's name, without word joiners and the goal mark (``↓``, ``↑*``)."""
+    return re.sub(r"\xa0[↑↓]\*?(tolerance\xa0.*)?$", "", cell.replace(WORD_JOINER, ""))
+
+
 ALLOWED_TAGS = {
     "h3", "p", "strong", "em", "code", "pre", "a", "ul", "li", "details", "summary",
-    "table", "thead", "tbody", "tr", "th", "td", "br",
+    "table", "thead", "tbody", "tr", "th", "td", "br", "sub",
 }  # fmt: skip
 """Every HTML element the report itself uses; anything else came from run data."""
 INVISIBLE = re.compile(
@@ -226,7 +233,7 @@ def test_hostile_runs_stay_inert_in_the_comment_and_the_summary(
     doc = assert_inert(body, limit=65_536, app_url=wandb_server.base_url)
     assert "n" * 1000 not in body
     metric_table = doc.tables[0]
-    names = [row[1].replace(WORD_JOINER, "") for row in metric_table.rows]
+    names = [_name(row[1]) for row in metric_table.rows]
     assert "<img src=x onerror=alert(1)>" in names  # shown as text, not as an element
     assert "@octocat" in names
     assert "x|y" in names
@@ -255,11 +262,13 @@ def test_odd_metric_names_and_values_are_compared_or_explained(
     assert result.code == 0, result.err
     body = comment_body(github_server)
     doc = assert_inert(body, limit=65_536, app_url=wandb_server.base_url)
-    rows = {row[1].replace(WORD_JOINER, ""): row for row in doc.tables[0].rows}
-    assert list(rows) == ["val loss", "eval.acc", "a.b", "acc", "loss", "huge_int", "hist"]
-    assert (rows["val loss"][3], rows["val loss"][4]) == ("0.3", "0.3")
-    assert (rows["eval.acc"][3], rows["eval.acc"][4]) == ("0.9", "0.9")
-    assert (rows["a.b"][3], rows["a.b"][4]) == ("0.1", "0.1")
+    rows = {_name(row[1]): row for row in doc.tables[0].rows}
+    assert sorted(rows) == sorted(
+        ["val loss", "eval.acc", "a.b", "acc", "loss", "huge_int", "hist"]
+    )
+    assert (rows["val loss"][2], rows["val loss"][3]) == ("0.3000", "0.3000")
+    assert (rows["eval.acc"][2], rows["eval.acc"][3]) == ("0.9000", "0.9000")
+    assert (rows["a.b"][2], rows["a.b"][3]) == ("0.1000", "0.1000")
     # The run "nulls" has no state: not finished, so not counted (the verdict is pending).
     for name, shown, gap in (
         ("acc", "NaN", "1 of 2 candidate runs diverged (NaN)"),
@@ -267,7 +276,7 @@ def test_odd_metric_names_and_values_are_compared_or_explained(
         ("huge_int", "—", "not a number on 1 of 2 candidate runs"),
         ("hist", "—", "not a number on 1 of 2 candidate runs"),
     ):
-        assert rows[name][4] == shown
+        assert rows[name][3] == shown
         assert f"{name}: " in doc.text
         assert gap in doc.text
         assert f"{name}: " + "no value on 1 of 2 candidate runs (c1)" in doc.text.replace(
@@ -296,8 +305,9 @@ def test_hostile_runs_stay_inert_in_the_terminal(hostile: dict[str, str]) -> Non
     baselines = lines.index("Baselines (1):")
     assert lines[baselines + 1].startswith("  evil | ")
     assert lines[baselines + 2] == ""
-    table = lines.index(next(line for line in lines if line.startswith("metric ")))
-    assert [line.split()[0] for line in lines[table + 1 : table + 4]] == ["val", "acc", "<img"]
+    table = lines.index(next(line for line in lines if line.startswith("status ")))
+    metrics = [line[lines[table].index("metric") :].split()[0] for line in lines[table + 1 :][:3]]
+    assert sorted(metrics) == ["<img", "acc", "val"]
     for line in lines:
         assert unicodedata.category(line[-1:] or "a") != "Cf"
 

@@ -120,10 +120,10 @@ def test_a_chart_says_how_many_runs_its_mean_covers(
     sweep(wandb_server, candidates=60, baselines=3, steps=50)
     result = cli(env, "--format", "markdown", metrics=["m17", "m00"])
     assert result.code == 0, result.err
-    assert "blue = candidates (mean of 20 of 60 runs), grey = baselines (mean of 3 runs)" in (
-        result.out
-    )
-    assert result.out.index("**m17**") < result.out.index("**m00**")
+    summaries = [line for line in result.out.splitlines() if "<summary>" in line and "—" in line]
+    assert [line.split("<summary>", 1)[1].split()[1] for line in summaries] == ["m17", "m00"]
+    for line in summaries:  # a line's mean covers 20 of the 60 candidates, all 3 baselines
+        assert "×20 of 60, grey: baseline ×3" in line, line
     assert result.out.count("```mermaid") == 2
 
 

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from tests.compare.factories import history, make_run, make_run_set
 from wandb_pr.compare import compare, parse_metric_specs
-from wandb_pr.models import Run, RunSet
+from wandb_pr.compare.notices import Notice, evidence_notices
+from wandb_pr.compare.provenance import commit_mismatches
+from wandb_pr.models import ArtifactUse, Run, RunSet
 from wandb_pr.render.report import Provenance, Report
 
 __all__ = [
     "SHA",
+    "different_data",
+    "five_metrics",
     "hostile",
     "large",
     "no_baselines",
     "no_runs",
     "one_vs_one",
+    "production_artifact",
     "provenance",
+    "regression",
     "report",
     "running",
     "seeds_vs_baselines",
@@ -222,3 +229,97 @@ def large(runs: int = 2000, metrics: int = 30) -> Report:
         [run("cand", i) for i in range(runs)], [run("base", i) for i in range(runs)]
     )
     return report(run_set, names, config_keys=["lr", "batch_size"])
+
+
+def five_metrics() -> Report:
+    """Three seeds against three baselines on five metrics, two with tolerances."""
+    names = ["val/loss_total", "val/accuracy_top1", "val/f1_macro", "train/tokens_per_s", "mem"]
+
+    def run(prefix: str, i: int, shift: float) -> Run:
+        summary = {name: 0.5 + shift + j / 10 + i / 1000 for j, name in enumerate(names)}
+        return make_run(f"{prefix}{i}", summary=summary, commit=SHA if prefix == "c" else None)
+
+    run_set = make_run_set(
+        [run("c", i, 0.01) for i in range(3)], [run("b", i, 0.0) for i in range(3)]
+    )
+    specs = [f"{names[0]}:min:2%", f"{names[1]}:max:0.5%", names[2], names[3], names[4]]
+    return report(run_set, specs)
+
+
+def _use(version: int) -> ArtifactUse:
+    return ArtifactUse("holdout", version, "dataset", digest=f"d{version}")
+
+
+def different_data() -> Report:
+    """A pass on different data versions, whose three candidates' commits disagree."""
+    cands = [
+        replace(
+            make_run(
+                f"c{i}",
+                summary={"val_loss": 0.3 - i / 100},
+                config={"github_sha": SHA},
+                commit="f" * 40,
+            ),
+            artifacts=(_use(3),),
+        )
+        for i in range(3)
+    ]
+    bases = [
+        replace(
+            make_run(f"b{i}", summary={"val_loss": 0.4 + i / 100}, tags=["production"]),
+            artifacts=(_use(5),),
+        )
+        for i in range(3)
+    ]
+    run_set = make_run_set(cands, bases)
+    comparison = compare(run_set, parse_metric_specs(["val_loss:min"]))
+    mismatches = commit_mismatches(run_set.candidates, "github_sha")
+    notices = (
+        *(Notice("commit-mismatch", s, run=r, side="candidate") for r, s in mismatches),
+        *evidence_notices(comparison, run_set),
+    )
+    return Report(
+        comparison,
+        run_set,
+        provenance(),
+        alerts=tuple(s for _, s in mismatches),
+        notices=notices,
+    )
+
+
+def regression() -> Report:
+    """Three seeds worse than three baselines on two metrics with tolerances, one within."""
+    cand_loss, base_loss = [0.4603, 0.4611, 0.4598], [0.4427, 0.4431, 0.4423]
+    cand_acc, base_acc = [0.8971, 0.8969, 0.8975], [0.9052, 0.9050, 0.9055]
+    cand_f1, base_f1 = [0.799, 0.798, 0.8], [0.8, 0.801, 0.799]
+    cands = [
+        make_run(
+            f"c{i}",
+            name=f"seed-{i}",
+            summary={"val_loss": cand_loss[i], "val_acc": cand_acc[i], "f1": cand_f1[i]},
+            history={"val_acc": history([0.5, 0.8, 0.88, 0.895, cand_acc[i]])},
+            commit=SHA,
+        )
+        for i in range(3)
+    ]
+    bases = [
+        make_run(
+            f"b{i}",
+            name=f"prod-{i}",
+            summary={"val_loss": base_loss[i], "val_acc": base_acc[i], "f1": base_f1[i]},
+            history={"val_acc": history([0.5, 0.81, 0.89, 0.9, base_acc[i]])},
+            tags=["production"],
+        )
+        for i in range(3)
+    ]
+    return report(make_run_set(cands, bases), ["f1:max:1%", "val_loss:min:2%", "val_acc:max:0.5%"])
+
+
+def production_artifact() -> Report:
+    """The production model's run as the baseline, found through its artifact alias."""
+    run_set = make_run_set(
+        [make_run(f"c{i}", summary={"val_loss": 0.30 + i / 100}, commit=SHA) for i in range(3)],
+        [make_run("prod7", name="train-prod", summary={"val_loss": 0.33})],
+    )
+    words = "run train-prod (prod7), which produced acme/detector/model:production (v7)"
+    return report(run_set, ["val_loss:min"], prov=provenance(baseline_selection=words))

@@ -19,7 +19,7 @@ from wandb_pr.render.report import Report
 
 _ALLOWED_TAGS = {
     "h3", "p", "strong", "em", "code", "pre", "a", "ul", "li", "details", "summary",
-    "table", "thead", "tbody", "tr", "th", "td",
+    "table", "thead", "tbody", "tr", "th", "td", "br", "sub",
 }  # fmt: skip
 
 
@@ -33,7 +33,7 @@ def _assert_well_formed(doc: Html) -> None:
     for table in doc.tables:
         assert all(len(row) == len(table.header) for row in table.rows), table.header
     assert set(doc.tags) <= _ALLOWED_TAGS
-    assert doc.tags.count("details") <= 1
+    assert doc.tags.count("details") <= 2 + len(doc.code_blocks)  # runs, warnings, charts
 
 
 def test_one_run_vs_one_baseline_exact_output() -> None:
@@ -41,20 +41,23 @@ def test_one_run_vs_one_baseline_exact_output() -> None:
     assert render_markdown(reports.one_vs_one()) == (
         "### ✅ wandb-pr: pass, no regressions in 2 metrics\n"
         "\n"
-        "Comparing **1 candidate run** of commit `3f2a9c1d5e6f` (1 finished) with "
-        "**1 baseline run** in [acme/detector](https://wandb.ai/acme/detector).\n"
+        "- 🟢 **val\\_loss** -5.0% (0.4000 → 0.3800)\n"
+        "- 🟢 **val\\_acc** +1.1% (0.9000 → 0.9100, tolerance 0.005)\n"
         "\n"
-        "| Status | Metric | Goal | Baseline | Candidate | Δ | Δ % |\n"
-        "| --- | --- | --- | --: | --: | --: | --: |\n"
-        "| 🟢 better (no noise estimate: one run per side) | val\\_loss | lower (inferred) | 0.4 "
-        "| 0.38 | ↓ -0.02 | -5% |\n"
-        "| 🟢 better (no noise estimate: one run per side) | val\\_acc | higher | 0.9 | 0.91 "
-        "| ↑ +0.01 | +1.1% |\n"
+        "1 candidate run of commit `3f2a9c1` in [acme/detector](https://wandb.ai/acme/detector) "
+        "vs 1 baseline run: runs tagged production.\n"
         "\n"
-        "Δ = candidate mean - baseline mean; a side with several runs shows mean ± standard "
-        "deviation (n = runs with a value). No significance test: with one run per side there "
-        'is no noise estimate, so any change beyond the tolerance counts. Goal "inferred": '
-        "guessed from the metric's name. Tolerances: val\\_acc 0.005.\n"
+        "| Status | Metric | Baseline | Candidate | Δ |\n"
+        "| --- | --- | --: | --: | --: |\n"
+        "| 🟢\xa0better | val\\_loss\xa0↓\\* | 0.4000 | 0.3800 | -5.0% |\n"
+        "| 🟢\xa0better | val\\_acc\xa0↑<br><sub>tolerance\xa00.005</sub> | 0.9000 | 0.9100 | "
+        "+1.1% |\n"
+        "\n"
+        "<sub>Δ: the change of the mean, relative to the baseline's; ± standard deviation over "
+        "the runs (n: runs with a value). No significance test: with one run per side there is no "
+        "noise estimate, so any change beyond the tolerance counts. Tolerance: how far a metric "
+        "may worsen and still pass. ↓ lower is better, ↑ higher is better (\\* guessed from the "
+        "metric's name).</sub>\n"
         "\n"
         "<details><summary>Runs: 1 candidate, 1 baseline</summary>\n"
         "\n"
@@ -62,15 +65,15 @@ def test_one_run_vs_one_baseline_exact_output() -> None:
         "\n"
         "| Run | State | Tags | Commit | val\\_loss | val\\_acc |\n"
         "| --- | --- | --- | --- | --: | --: |\n"
-        "| [pr-run](https://wandb.ai/acme/detector/runs/c1) | finished |  | `3f2a9c1` | 0.38 "
-        "| 0.91 |\n"
+        "| [pr-run](https://wandb.ai/acme/detector/runs/c1) | finished |  | `3f2a9c1` | 0.38 | "
+        "0.91 |\n"
         "\n"
         "**Baselines**\n"
         "\n"
         "| Run | State | Tags | Commit | val\\_loss | val\\_acc |\n"
         "| --- | --- | --- | --- | --: | --: |\n"
-        "| [prod](https://wandb.ai/acme/detector/runs/b1) | finished | production |  | 0.4 "
-        "| 0.9 |\n"
+        "| [prod](https://wandb.ai/acme/detector/runs/b1) | finished | production |  | 0.4 | 0.9 "
+        "|\n"
         "\n"
         "</details>\n"
         "\n"
@@ -89,16 +92,9 @@ def test_one_run_vs_one_baseline_as_html() -> None:
     _, doc = _render(reports.one_vs_one())
     _assert_well_formed(doc)
     metrics, candidates, baselines = doc.tables
-    assert metrics.header == ["Status", "Metric", "Goal", "Baseline", "Candidate", "Δ", "Δ %"]
-    assert metrics.rows[0] == [
-        "🟢 better (no noise estimate: one run per side)",
-        "val_loss",
-        "lower (inferred)",
-        "0.4",
-        "0.38",
-        "↓ -0.02",
-        "-5%",
-    ]
+    assert metrics.header == ["Status", "Metric", "Baseline", "Candidate", "Δ"]
+    assert metrics.rows[0] == ["🟢\xa0better", "val_loss\xa0↓*", "0.4000", "0.3800", "-5.0%"]
+    assert metrics.rows[1][1] == "val_acc\xa0↑tolerance\xa00.005"  # the tolerance under the name
     assert [r[0] for r in candidates.rows] == ["pr-run"]
     assert [r[0] for r in baselines.rows] == ["prod"]
     assert doc.links == [
@@ -116,11 +112,11 @@ def test_seeds_vs_baselines_show_spread_significance_and_test_used() -> None:
     text, doc = _render(report)
     _assert_well_formed(doc)
     metrics = doc.tables[0]
-    assert metrics.header[-2:] == ["p (Holm)", "Trend"]
+    assert metrics.header == ["Status", "Metric", "Baseline", "Candidate", "Δ", "p"]
     loss = dict(zip(metrics.header, metrics.rows[0], strict=True))
-    assert loss["Metric"] == "val_loss"
-    assert loss["Baseline"] == "0.4183 ± 0.0065 (n=3)"
-    assert loss["Candidate"] == "0.3982 ± 0.0055 (n=5)"
+    assert loss["Metric"] == "val_loss\xa0↓*"
+    assert loss["Baseline"] == "0.4183\u202f±\u202f0.0065"
+    assert loss["Candidate"] == "0.3982\u202f±\u202f0.0055"
     # val_loss is lower-is-better and went down: its p is the one-sided "better" tail.
     expected_p = scipy_stats.ttest_ind(
         [0.391, 0.402, 0.398, 0.405, 0.395],
@@ -138,11 +134,12 @@ def test_seeds_vs_baselines_show_spread_significance_and_test_used() -> None:
         f.test.p if f.status.value == "better" else 1 - f.test.p for f in family if f.test
     )
     holm = [min(1.0, 2 * better[0]), min(1.0, max(2 * better[0], better[1]))]
-    assert loss["p (Holm)"] == f"{holm[better.index(m.test.p)]:.3f}"
-    assert loss["Status"] in ("🟢 better", "🟢 better (within noise)")
-    assert re.fullmatch("[▁▂▃▄▅▆▇█]+", loss["Trend"])
+    assert loss["p"] == f"{holm[better.index(m.test.p)]:.3f}"
+    assert loss["Status"] == "🟢\xa0better"
     assert "Welch's t-test (unequal variances)" in doc.text
-    assert "Tolerances: val_acc 0.5%." in doc.text
+    acc = dict(zip(metrics.header, metrics.rows[1], strict=True))
+    assert (acc["Status"], acc["Δ"]) == ("⚪\xa0within\xa0tolerance", "+0.26%")
+    assert acc["Metric"] == "val_acc\xa0↑tolerance\xa00.5%"
     assert [len(t.rows) for t in doc.tables] == [3, 5, 3]
     assert doc.tables[1].header == [
         "Run", "State", "Tags", "Commit", "lr", "seed", "val_loss", "val_acc", "epoch"
@@ -151,7 +148,7 @@ def test_seeds_vs_baselines_show_spread_significance_and_test_used() -> None:
         "seed-0", "finished", "pr-17, seed-0", "3f2a9c1", "0.01", "0", "0.391", "0.912", "10"
     ]  # fmt: skip
     assert doc.code_languages == ["mermaid", "mermaid"]
-    assert "blue = candidates (mean of 5 runs), grey = baselines (mean of 3 runs)" in doc.text
+    assert re.search(r"🟢 val_loss [▁▂▄▆█]+ — blue: 3f2a9c1 ×5, grey: baseline ×3", doc.text)
     assert text.splitlines()[0].startswith("### ✅ ")
 
 
@@ -167,12 +164,15 @@ def test_missing_metrics_are_reported_not_dropped() -> None:
     """A metric absent on one side is a 'missing' row; per-run gaps and NaN are spelled out."""
     _, doc = _render(reports.with_missing())
     _assert_well_formed(doc)
-    rows = {row[1]: row for row in doc.tables[0].rows}
-    assert rows["bleu"][0] == "❔ missing"
-    assert rows["bleu"][3:] == ["30", "—", "—", "—"]
+    rows = {row[1].split("\xa0")[0]: row for row in doc.tables[0].rows}
+    assert doc.tables[0].header[2:4] == ["Baseline", "Candidate"]  # n differs: shown per row
+    statuses = [row[0] for row in doc.tables[0].rows]
+    assert statuses == ["🔴\xa0diverged", "❔\xa0missing", "🟢\xa0better"]  # worst first
+    assert rows["bleu"][2:5] == ["30", "—", "—"]
     assert "loss: 1 of 2 candidate runs diverged (NaN)" in doc.text
     assert "bleu: no value on 2 of 2 candidate runs (c1, c2)" in doc.text
-    assert doc.tables[1].rows[1][4:] == ["NaN", "—", "—"]
+    assert doc.tables[1].header == ["Run", "State", "loss", "f1", "bleu"]  # no tags, no commits
+    assert doc.tables[1].rows[1][2:] == ["NaN", "—", "—"]
 
 
 def test_no_baselines() -> None:
@@ -184,7 +184,7 @@ def test_no_baselines() -> None:
         "selection, or pass --allow-missing (Action: allow-missing) to accept a report without one"
     )
     assert "No finished baseline runs were found: runs tagged production." in doc.text
-    assert doc.tables[0].rows[0][3:5] == ["—", "0.3"]
+    assert doc.tables[0].rows[0][2:4] == ["—", "0.3000"]
     assert "None." in doc.text
 
 
@@ -217,7 +217,7 @@ def test_running_runs_make_the_report_pending() -> None:
         "### ⏳ wandb-pr: 2 candidate runs are still running, results are provisional; --wait "
         "(Action: wait) waits for them, --allow-missing accepts this"
     )
-    assert "(1 finished, 2 running)" in doc.text
+    assert "3 candidate runs of commit 3f2a9c1 (1 finished, 2 running)" in doc.text
     assert [row[1] for row in doc.tables[1].rows] == ["finished", "running", "running"]
 
 
@@ -290,10 +290,10 @@ def test_size_guard_drops_charts_then_sparklines_then_rows() -> None:
     full = render_markdown(report, max_chars=10**9)
     no_charts = render_markdown(report, max_chars=len(full.encode()) - 1)
     assert "```mermaid" not in no_charts
-    assert "| Trend |" in no_charts
+    assert "Trends (the candidates' mean history): val\\_loss " in no_charts
     assert no_charts.count("| [seed-") == 5
     no_sparks = render_markdown(report, max_chars=len(no_charts.encode()) - 1)
-    assert "| Trend |" not in no_sparks
+    assert "Trends" not in no_sparks
     assert no_sparks.count("| [seed-") == 5
     fewer_rows = render_markdown(report, max_chars=len(no_sparks.encode()) - 1)
     assert fewer_rows.count("| [seed-") < 5

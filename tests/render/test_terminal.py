@@ -18,13 +18,16 @@ def test_one_run_vs_one_baseline_exact_output() -> None:
     assert render_terminal(reports.one_vs_one(), color=False) == (
         "wandb-pr: pass, no regressions in 2 metrics\n"
         "\n"
-        "1 candidate run of commit 3f2a9c1d5e6f vs 1 baseline run in acme/detector\n"
+        "  better: val_loss -5.0% (0.4000 → 0.3800)\n"
+        "  better: val_acc +1.1% (0.9000 → 0.9100, tolerance 0.005)\n"
+        "1 candidate run of commit 3f2a9c1 in acme/detector vs 1 baseline run: runs tagged "
+        "production\n"
         "\n"
-        "metric    goal              baseline  candidate  delta  rel    status\n"
-        "val_loss  lower (inferred)  0.4       0.38       -0.02  -5%    "
-        "better (no noise estimate: one run per side)\n"
-        "val_acc   higher            0.9       0.91       +0.01  +1.1%  "
-        "better (no noise estimate: one run per side)\n"
+        "status  metric       baseline  candidate      Δ  tolerance\n"
+        "better  val_loss ↓*    0.4000     0.3800  -5.0%          —\n"
+        "better  val_acc ↑      0.9000     0.9100  +1.1%      0.005\n"
+        "↓ lower is better, ↑ higher is better (* guessed from the name)\n"
+        "No significance test: one run per side, so any change beyond the tolerance counts.\n"
         "\n"
         "Candidates (1):\n"
         "  pr-run  finished  3f2a9c1\n"
@@ -43,8 +46,12 @@ def test_one_run_vs_one_baseline_exact_output() -> None:
 def test_seeds_vs_baselines_show_p_values_and_the_test() -> None:
     """With several runs per side the table has a p column and names Welch's test."""
     text = render_terminal(reports.seeds_vs_baselines(), color=False)
-    assert "val_loss  lower (inferred)  0.4183 ± 0.0065 (n=3)  0.3982 ± 0.0055 (n=5)" in text
-    assert re.search(r"0\.0\d\d  better", text)
+    assert "baseline (n=3)  candidate (n=5)       Δ  tolerance      p" in text
+    assert re.search(
+        r"better            val_loss ↓\*  0\.4183 ± 0\.0065  0\.3982 ± 0\.0055"
+        r"   -4\.8%  +—  0\.0\d\d",
+        text,
+    )
     assert "p: one-sided Welch's t-test (a prediction-interval t-test" in text
     assert "Holm-adjusted over 2 metrics" in text
 
@@ -84,3 +91,31 @@ def test_wide_characters_keep_columns_aligned() -> None:
     text = render_terminal(Report(compare(run_set), run_set, reports.provenance()), color=False)
     rows = [line for line in text.splitlines() if "finished" in line]
     assert rows == ["  训练运行  finished", "  run       finished"]
+
+
+def test_five_metrics_fit_a_hundred_columns_and_narrow_tables_drop_p_first() -> None:
+    """Up to five metrics fit 100 columns; narrower, p goes before the tolerance and baseline."""
+    wide = render_terminal(reports.five_metrics(), color=False)
+    table = wide[wide.index("status ") :].split("\n↓")[0].splitlines()
+    assert len(table) == 6
+    assert max(map(len, table)) <= 100
+    assert table[0].split()[-2:] == ["tolerance", "p"]
+    narrow = render_terminal(reports.five_metrics(), color=False, width=70)
+    header = narrow[narrow.index("status ") :].splitlines()[0].split()
+    assert header[-1] != "p"
+    assert "candidate" in " ".join(header)
+    assert header[:2] == ["status", "metric"]
+
+
+def test_terminal_shows_data_versions_and_merges_warnings() -> None:
+    """Data versions and one line per kind of warning, as in the Markdown report."""
+    text = render_terminal(reports.different_data(), color=False)
+    lines = text.splitlines()
+    assert lines[0] == (
+        "wandb-pr: pass, no regressions in 1 metric, but evaluated on different data "
+        "(holdout:v3 vs holdout:v5)"
+    )
+    assert "warning: Evaluated on different data: holdout:v3 vs holdout:v5" in text
+    assert "data:       holdout:v3 vs holdout:v5" in text
+    assert sum(line.startswith("warning: ") for line in lines) == 2
+    assert "warning: 3 of 3 candidates: the config's commit SHA ≠ W&B's recorded git commit" in text

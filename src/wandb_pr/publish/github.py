@@ -19,6 +19,7 @@ from wandb_pr.compare import Standing, Verdict
 from wandb_pr.compare._exhaustive import unhandled
 from wandb_pr.errors import GitHubPermissionError
 from wandb_pr.publish.github_api import GitHubClient, GitHubResponseError
+from wandb_pr.publish.history import MAX_ENTRIES, PushEntry, comment_tail, read_history
 
 __all__ = [
     "COMMENT_LIMIT",
@@ -174,13 +175,26 @@ class GitHubPublisher:
         return None
 
     def sticky_comment(
-        self, number: int, render: Render, *, key: str, mode: CommentMode
+        self,
+        number: int,
+        render: Render,
+        *,
+        key: str,
+        mode: CommentMode,
+        entry: PushEntry | None = None,
     ) -> str | None:
-        """Create or update our comment on pull request ``number``; return its URL."""
+        """Create or update our comment on pull request ``number``; return its URL.
+
+        With an ``entry`` for this push, the comment keeps the earlier pushes' results, read
+        from the hidden history of the comment it replaces, and ends with "Updated for".
+        """
         if mode is CommentMode.OFF:
             return None
         tag = marker(key)
         ours = self._our_comments(number, tag)
+        if entry is not None:
+            earlier = read_history(str(ours[0].get("body", ""))) if ours else []
+            render = _with_history(render, entry, earlier)
         if mode is CommentMode.CREATE_NEW:
             for comment in ours:
                 self._delete(comment["id"])
@@ -294,6 +308,20 @@ class GitHubPublisher:
         except GitHubResponseError as exc:
             if exc.status != 404:
                 raise
+
+
+def _with_history(render: Render, entry: PushEntry, earlier: list[PushEntry]) -> Render:
+    """``render`` followed by the earlier pushes, the footer and the hidden history."""
+    earlier = [e for e in earlier if e.sha != entry.sha or not e.sha][: MAX_ENTRIES - 1]
+
+    def rendered(limit: int) -> str:
+        tail = comment_tail(entry, earlier)
+        if len(tail.encode("utf-8")) > limit // 4:  # never let the history crowd out the report
+            tail = comment_tail(entry, earlier, table=False)
+        room = limit - len(tail.encode("utf-8")) - 1
+        return f"{render(room)}\n{tail}"
+
+    return rendered
 
 
 def _dict(value: object) -> dict[str, Any]:

@@ -7,10 +7,14 @@ grant) becomes a warning naming the permission to add; other failures are raised
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from wandb_pr.errors import GitHubPermissionError
 from wandb_pr.publish.github import CommentMode, GitHubPublisher
+from wandb_pr.publish.history import PushEntry
+from wandb_pr.render._summary import changes_brief
 from wandb_pr.render.markdown import plain_headline, render_markdown
 from wandb_pr.render.report import Report
 
@@ -73,8 +77,13 @@ def publish(
     options: PublishOptions,
     *,
     target_url: str | None,
+    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
 ) -> Published:
-    """Publish the report where the options and the event say; 403s become warnings."""
+    """Publish the report where the options and the event say; 403s become warnings.
+
+    The pull request comment keeps the earlier pushes' results and says when (``now``) and
+    for which commit it was last updated.
+    """
     warnings: list[str] = []
 
     def render(limit: int) -> str:
@@ -89,8 +98,15 @@ def publish(
     comment_url = check_url = None
     if target.pr_number is not None and options.comment is not CommentMode.OFF:
         try:
+            entry = PushEntry.now(
+                target.sha or report.provenance.sha,
+                report.comparison.verdict,
+                changes_brief(report),
+                report.provenance.workflow_run_url or target_url,
+                now(),
+            )
             comment_url = publisher.sticky_comment(
-                target.pr_number, render, key=options.comment_key, mode=options.comment
+                target.pr_number, render, key=options.comment_key, mode=options.comment, entry=entry
             )
         except GitHubPermissionError as exc:
             permitted(f"comment on pull request #{target.pr_number}", "pull-requests", exc)

@@ -44,7 +44,7 @@ __all__ = [
 
 NO_VALUE = "—"
 """Shown where there is no value."""
-_HEX_SHA = re.compile(r"^[0-9a-fA-F]{4,64}$")
+HEX_SHA = re.compile(r"^[0-9a-fA-F]{4,64}$")
 
 
 def format_number(value: float, significant: int = 4) -> str:
@@ -236,11 +236,12 @@ def headline(report: Report, *, escape: Callable[..., str], code: Callable[[str]
     comparison = report.comparison
     verdict = comparison.verdict
     if verdict is Verdict.PASS:
-        return _pass_headline(comparison)
+        return _pass_headline(comparison) + _qualified(report, escape=escape)
     elif verdict is Verdict.REGRESSION:
         names = [escape(name, max_length=60) for name in comparison.regressions]
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-        return f"{plural(len(names), 'regression')} ({shown})"
+        words = f"{plural(len(names), 'regression')} ({shown})"
+        return words + _qualified(report, escape=escape)
     elif verdict is Verdict.PENDING:
         count = comparison.in_progress
         verb = "is" if count == 1 else "are"
@@ -296,7 +297,19 @@ def different_data_alert(version: DataVersion) -> str:
 
 def sha_text(sha: str, *, escape: Callable[..., str], code: Callable[[str], str]) -> str:
     """A commit SHA as code when it looks like one, else as escaped text."""
-    return code(sha) if _HEX_SHA.match(sha) else escape(sha, max_length=64)
+    return code(sha) if HEX_SHA.match(sha) else escape(sha, max_length=64)
+
+
+def _qualified(report: Report, *, escape: Callable[..., str]) -> str:
+    """What a settled verdict must not be read without: different data, an earlier commit."""
+    parts = []
+    if any(n.code == "stale-commit" for n in report.notices):
+        parts.append("from an earlier commit's runs")
+    different = report.comparison.different_data
+    if different:
+        versions = ", ".join(escape(different_data_text(v), max_length=120) for v in different[:2])
+        parts.append(f"evaluated on different data ({versions})")
+    return f", but {' and '.join(parts)}" if parts else ""
 
 
 def _pass_headline(comparison: Comparison) -> str:

@@ -9,10 +9,11 @@ from collections.abc import Collection, Sequence
 
 from wandb_pr.compare import MetricComparison
 from wandb_pr.render import _format as fmt
+from wandb_pr.render._summary import alert_lines
 from wandb_pr.render.escape import escape_markdown
 from wandb_pr.render.report import Report
 
-__all__ = ["markdown_notes"]
+__all__ = ["markdown_alerts", "markdown_notes"]
 
 
 def markdown_notes(
@@ -53,6 +54,22 @@ def markdown_notes(
     if len(warnings) > 10:
         notes.append(f"{fmt.plural(len(warnings) - 10, 'more warning')} not shown.")
     return "\n".join(f"- {note}" for note in notes)
+
+
+def markdown_alerts(report: Report) -> str:
+    """What qualifies the verdict, as a quoted block: one line per kind of warning, with a
+    count; the per-run sentences of a kind that repeats collapsed below it."""
+    alerts, runs = alert_lines(report)
+    block = "\n>\n".join(f"> ⚠️ {escape_markdown(a, max_length=400)}" for a in alerts)
+    if runs:
+        items = "\n".join(f"- {escape_markdown(m, max_length=400)}" for m in runs[:20])
+        if len(runs) > 20:
+            items += f"\n- and {fmt.plural(len(runs) - 20, 'more run')}"
+        block += (
+            f"\n\n<details><summary>Runs whose commits disagree ({len(runs)})</summary>"
+            f"\n\n{items}\n\n</details>"
+        )
+    return block
 
 
 def _gaps(metric: MetricComparison, names: dict[str, str], *, at_step: int | None) -> str:

@@ -52,21 +52,45 @@ class RunTables:
 
 
 def run_tables(report: Report, metrics: Sequence[str]) -> RunTables:
-    """Rows for every run: linked name, state, tags, short commit, config keys, metrics."""
+    """Rows for every run: linked name, state, tags, short commit, config keys, metrics.
+
+    Tags and Commit are left out when no run has any; a config column whose values are all
+    text is left-aligned, numbers right-aligned.
+    """
     keys = report.config_keys
-    header = ["Run", "State", "Tags", "Commit"]
+    runs = (*report.run_set.candidates, *report.run_set.baselines)
+    with_tags = any(r.tags for r in runs)
+    with_commit = any(r.short_commit for r in runs)
+    header = ["Run", "State"] + ["Tags"] * with_tags + ["Commit"] * with_commit
+    align = ["---"] * len(header)
     header += [escape_markdown(k, max_length=40) for k in keys]
+    align += ["--:" if _numeric(runs, k) else "---" for k in keys]
     header += [escape_markdown(m, max_length=40) for m in metrics]
-    align = ["---"] * 4 + ["--:"] * (len(keys) + len(metrics))
+    align += ["--:"] * len(metrics)
     head = f"{_row(header)}\n{_row(align)}"
+
+    def row(run: Run) -> str:
+        return _run_row(run, keys, metrics, tags=with_tags, commit=with_commit)
+
     return RunTables(
         header=head,
-        candidates=tuple(_run_row(r, keys, metrics) for r in report.run_set.candidates),
-        baselines=tuple(_run_row(r, keys, metrics) for r in report.run_set.baselines),
+        candidates=tuple(map(row, report.run_set.candidates)),
+        baselines=tuple(map(row, report.run_set.baselines)),
     )
 
 
-def _run_row(run: Run, keys: Sequence[str], metrics: Sequence[str]) -> str:
+def _numeric(runs: Sequence[Run], key: str) -> bool:
+    """Whether any run's config value for ``key`` is a number (and none is other text)."""
+    values = [summary_value(r.config, key) for r in runs]
+    present = [v for v in values if v is not None]
+    return bool(present) and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in present
+    )
+
+
+def _run_row(
+    run: Run, keys: Sequence[str], metrics: Sequence[str], *, tags: bool, commit: bool
+) -> str:
     name = escape_markdown(run.name, max_length=80) or escape_markdown(run.id, max_length=80)
     name = name or "(unnamed)"
     url = safe_url(run.url)
@@ -75,16 +99,16 @@ def _run_row(run: Run, keys: Sequence[str], metrics: Sequence[str]) -> str:
         state += " (not finished)"
     elif not counts_toward_stats(run.state) and run.state is not RunState.RUNNING:
         state += " (not counted)"
-    tags = ", ".join(escape_markdown(tag, max_length=40) for tag in run.tags[:_MAX_TAGS])
-    if len(run.tags) > _MAX_TAGS:
-        tags += f" +{len(run.tags) - _MAX_TAGS}"
-    commit = run.short_commit
-    cells = [
-        f"[{name}]({url})" if url else name,
-        state,
-        tags,
-        fmt.sha_text(commit, escape=escape_markdown, code=lambda s: f"`{s}`") if commit else "",
-    ]
+    cells = [f"[{name}]({url})" if url else name, state]
+    if tags:
+        shown = ", ".join(escape_markdown(tag, max_length=40) for tag in run.tags[:_MAX_TAGS])
+        if len(run.tags) > _MAX_TAGS:
+            shown += f" +{len(run.tags) - _MAX_TAGS}"
+        cells.append(shown)
+    if commit:
+        short = run.short_commit
+        code = lambda s: f"`{s}`"  # noqa: E731 - one use
+        cells.append(fmt.sha_text(short, escape=escape_markdown, code=code) if short else "")
     cells += [fmt.format_value(summary_value(run.config, k), escape_markdown) for k in keys]
     cells += [fmt.format_value(summary_value(run.summary, m), escape_markdown) for m in metrics]
     return _row(cells)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from wandb_pr.models import HistoryPoint, Run
@@ -32,12 +32,14 @@ __all__ = [
     "SPARK_CHARS",
     "Curves",
     "curves",
+    "frame",
     "mermaid_chart",
     "sparkline",
 ]
 
-SPARK_CHARS = "▁▂▃▄▅▆▇█"
-"""Sparkline levels, lowest first."""
+SPARK_CHARS = "▁▂▄▆█"
+"""Sparkline levels, lowest first: five, each clearly taller than the last (``▇`` and ``█``
+read alike)."""
 CANDIDATE_COLOUR = ("blue", "#2563eb")
 """Name and colour of the candidates' line."""
 BASELINE_COLOUR = ("grey", "#9ca3af")
@@ -117,10 +119,34 @@ def sparkline(values: Sequence[float]) -> str:
     return "".join(SPARK_CHARS[round((v - lo) / (hi - lo) * top)] for v in values)
 
 
+def frame(data: Curves) -> Curves:
+    """The part of training where the sides differ: from half-way through the shorter line, when
+    the values before (early training) would otherwise stretch the y-axis over twice as far.
+
+    Every line keeps at least two points; lines of fewer than four points are not cropped.
+    """
+    lines = [c for c in (data.candidate, data.baseline) if c is not None]
+    start = min(len(line) for line in lines) // 2  # half of what both sides logged
+    if start < 2:
+        return data
+    whole = [v for line in lines for v in line]
+    late = [v for line in lines for v in line[start:]]
+    if not (max(whole) - min(whole)) > 2 * (max(late) - min(late)):
+        return data
+    return replace(
+        data,
+        steps=data.steps[start:],
+        candidate=data.candidate[start:] if data.candidate is not None else None,
+        baseline=data.baseline[start:] if data.baseline is not None else None,
+    )
+
+
 def mermaid_chart(metric: str, data: Curves) -> str:
     """A fenced ``mermaid`` block: the candidates' line (blue) first, the baselines' (grey) next.
 
-    Mermaid draws no legend for line charts; callers say in words which line is which.
+    Mermaid draws no legend for line charts; callers say in words which line is which. Values
+    below 0.001 or from a million up are scaled by a power of ten named on the y-axis, so that
+    the tick labels read ``1.5``, not ``0``.
     """
     lines = [c for c in (data.candidate, data.baseline) if c is not None]
     colours = [
@@ -131,12 +157,15 @@ def mermaid_chart(metric: str, data: Curves) -> str:
         )
         if c is not None
     ]
+    power = _scale([v for line in lines for v in line])
+    if power:
+        lines = [tuple(v / 10.0**power for v in line) for line in lines]
     values = [v for line in lines for v in line]
     y_lo, y_hi = min(values), max(values)
     pad = (y_hi - y_lo) * 0.05 or abs(y_hi) * 0.05 or 1.0
     y_lo, y_hi = y_lo - pad, y_hi + pad
     decimals = _decimals(y_hi - y_lo)
-    label = mermaid_label(metric)
+    label = mermaid_label(metric) + (f" (×1e{power})" if power else "")
     palette = ", ".join(colours)
     if all(len(line) == len(data.steps) for line in lines):
         x_axis = f'  x-axis "step" {_exact(data.steps[0])} --> {_exact(data.steps[-1])}'
@@ -146,13 +175,20 @@ def mermaid_chart(metric: str, data: Curves) -> str:
         "```mermaid",
         '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "' + palette + '"}}}}%%',
         "xychart-beta",
-        f'  title "{label}"',
         x_axis,
         f'  y-axis "{label}" {_number(y_lo, decimals)} --> {_number(y_hi, decimals)}',
     ]
     out.extend("  line [" + ", ".join(_number(v, decimals) for v in line) + "]" for line in lines)
     out.append("```")
     return "\n".join(out)
+
+
+def _scale(values: Sequence[float]) -> int:
+    """The power of ten to divide by: 0 for values between 0.001 and a million."""
+    top = max((abs(v) for v in values), default=0.0)
+    if not top or 1e-3 <= top < 1e6:
+        return 0
+    return math.floor(math.log10(top))
 
 
 def _finite_history(run: Run, metric: str) -> list[HistoryPoint]:

@@ -76,7 +76,7 @@ _URL_SAFE = frozenset(
 _HEX = frozenset("0123456789abcdefABCDEF")
 # What opens a block at the start of a line: a heading, list item, quote, setext underline.
 _BLOCK_START = re.compile(r"^(\d{1,9}(?=[.)](?:\s|$))|)([.)#>+=-])")
-_MERMAID_SAFE = re.compile(r"[^A-Za-z0-9 _./:-]")
+_MERMAID_SAFE = re.compile(r"[^\w .:/-]")
 
 
 def clean_text(text: object, *, max_length: int | None = None) -> str:
@@ -138,7 +138,8 @@ def safe_url(url: object) -> str | None:
 
 
 def mermaid_label(text: object, *, max_length: int = 60) -> str:
-    """A label for Mermaid code: ASCII letters, digits, space and ``_ . / : -`` only."""
+    """A label for Mermaid code: letters and digits of any script, space and ``_ . / : -`` only
+    (nothing that ends a string, starts a directive or an entity)."""
     value = _MERMAID_SAFE.sub("_", clean_text(text, max_length=max_length))
     return value or "_"
 

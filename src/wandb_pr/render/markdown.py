@@ -20,19 +20,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from wandb_pr.chart_plan import CHART_POINTS
-from wandb_pr.compare import MetricComparison, Verdict
+from wandb_pr.compare import Direction, MetricComparison, Verdict
 from wandb_pr.render import _format as fmt
-from wandb_pr.render._notes import markdown_notes
+from wandb_pr.render import _summary as summ
+from wandb_pr.render._metric_table import metric_table
+from wandb_pr.render._notes import markdown_alerts, markdown_notes
 from wandb_pr.render._runs import RunTables, run_tables
 from wandb_pr.render.charts import (
     BASELINE_COLOUR,
     CANDIDATE_COLOUR,
     Curves,
     curves,
+    frame,
     mermaid_chart,
     sparkline,
 )
-from wandb_pr.render.escape import escape_markdown, escape_terminal, safe_url
+from wandb_pr.render.escape import escape_markdown, escape_terminal, mermaid_label, safe_url
 from wandb_pr.render.report import Report
 
 __all__ = ["COMMENT_LIMIT", "SUMMARY_LIMIT", "render_markdown"]
@@ -48,6 +51,7 @@ _NONE_USABLE = (
     "Every candidate run crashed, failed, was killed, aborted or preempted, so there is nothing "
     "to compare; the runs are listed below."
 )
+_SPARK_POINTS = 12
 _NO_RUNS_TIP = (
     'Tip: log `github_sha` in the run config (`wandb.init(config={"github_sha": sha})`) '
     "or enable git in wandb (run inside the checkout), so runs can be matched to commits."
@@ -101,15 +105,18 @@ class _Parts:
         baselines = [r for r in report.run_set.baselines if r.id in self.counted]
         self.sparks: dict[str, str] = {}
         self.charts: list[str] = []
-        for metric in self.metrics:
-            own = curves(metric.name, candidates, (), points=16)
+        label = _candidate_label(report)
+        for metric in summ.ordered(self.metrics):
+            own = curves(metric.name, candidates, (), points=_SPARK_POINTS)
             if own is not None and own.candidate is not None:
                 self.sparks[metric.name] = sparkline(own.candidate)
             both = curves(metric.name, candidates, baselines, points=CHART_POINTS)
             if both is not None:
-                self.charts.append(_chart(metric, both))
+                spark = self.sparks.get(metric.name, "")
+                self.charts.append(_chart(metric, both, label, spark))
         self.runs: RunTables = run_tables(report, [m.name for m in comparison.metrics])
         self.head = self._head()
+        self.lead = self._lead()
         self.legend = self._legend()
         self.notes = self._notes()
         self.alerts = self._alerts()
@@ -117,7 +124,7 @@ class _Parts:
 
     def assemble(self, layout: _Layout) -> str:
         """The report text for ``layout``."""
-        blocks = [self.head, self.alerts]
+        blocks = [self.head, self.alerts, self.lead]
         if self.metrics:
             blocks.append(self._metric_table(layout))
             blocks.append(self.legend)
@@ -131,6 +138,8 @@ class _Parts:
                 blocks.append("**History**\n\n" + "\n\n".join(self.charts))
             else:
                 blocks.append(f"_Charts left out to fit {self.limit:,} characters._")
+                if layout.sparklines and self.sparks:
+                    blocks.append(self._trends())
         blocks.append(self.provenance)
         return "\n\n".join(b for b in blocks if b) + "\n"
 
@@ -153,83 +162,60 @@ class _Parts:
                 lines.append("")
             lines.append(_NO_RUNS_TIP)
             return "\n".join(lines)
-        return f"{line}\n\n{self._intro()}"
+        return line
+
+    def _lead(self) -> str:
+        """The worst changes with numbers, then both sides named (empty without runs)."""
+        report = self.report
+        if report.comparison.verdict is Verdict.NO_RUNS:
+            return ""
+        blocks = []
+        changes = summ.worst_changes(report)
+        if changes:
+            blocks.append(
+                "\n".join(
+                    f"- {fmt.status_mark(m.status)} "
+                    f"{summ.change_text(m, escape=escape_markdown, bold=True)}"
+                    for m in changes
+                )
+            )
+        blocks.append(self._intro())
+        return "\n\n".join(blocks)
 
     def _intro(self) -> str:
-        report = self.report
-        counts = report.comparison.counts
-        states = (
-            (counts.finished, "finished"),
-            (counts.running, "running"),
-            (counts.crashed, "crashed or failed"),
-            (counts.aborted, "killed or aborted"),
-            (counts.other, "other"),
-        )
-        detail = ", ".join(f"{n} {what}" for n, what in states if n)
-        sha = report.provenance.sha
-        of = (
-            f" of commit {fmt.sha_text(sha[:12], escape=escape_markdown, code=_code)}"
-            if sha
-            else ""
-        )
-        project = _project_link(report)
-        where = f" in {project}" if project else ""
-        return (
-            f"Comparing **{fmt.plural(counts.total, 'candidate run')}**{of} ({detail}) "
-            f"with **{fmt.plural(counts.baselines, 'baseline run')}**{where}."
-        )
+        project = _project_link(self.report)
+        sides = summ.sides_text(self.report, escape=escape_markdown, code=_code, project=project)
+        return f"{sides}."
 
     def _metric_table(self, layout: _Layout) -> str:
-        with_p = any(m.test is not None for m in self.metrics)
-        with_trend = layout.sparklines and bool(self.sparks)
-        header = ["Status", "Metric", "Goal", "Baseline", "Candidate", "Δ", "Δ %"]
-        p_header = "p (Holm)"
-        align = ["---", "---", "---", "--:", "--:", "--:", "--:"]
-        if with_p:
-            header.append(p_header)
-            align.append("--:")
-        if with_trend:
-            header.append("Trend")
-            align.append("---")
-        lines = [_row(header), _row(align)]
-        shown = self.metrics if layout.metric_rows is None else self.metrics[: layout.metric_rows]
-        for metric in shown:
-            cells = [
-                f"{fmt.status_mark(metric.status)} {fmt.status_label(metric)}",
-                escape_markdown(fmt.metric_title(metric), max_length=120),
-                fmt.direction_label(metric),
-                fmt.format_side(metric.baseline),
-                fmt.format_side(metric.candidate),
-                f"{fmt.arrow(metric.delta)} {fmt.format_delta(metric.delta)}".strip(),
-                fmt.format_relative(metric.relative_delta),
-            ]
-            if with_p:
-                cells.append(fmt.format_p(metric))
-            if with_trend:
-                cells.append(self.sparks.get(metric.name, ""))
-            lines.append(_row(cells))
-        table = "\n".join(lines)
-        left_out = len(self.metrics) - len(shown)
+        table = metric_table(self.metrics, limit=layout.metric_rows)
+        shown = len(self.metrics) if layout.metric_rows is None else layout.metric_rows
+        left_out = len(self.metrics) - min(shown, len(self.metrics))
         if left_out:
             table += f"\n\n_{fmt.plural(left_out, 'more metric')} not shown to fit; {_FILES}._"
         return table
 
+    def _trends(self) -> str:
+        trends = [
+            f"{escape_markdown(m.name, max_length=60)} {self.sparks[m.name]}"
+            for m in summ.ordered(self.metrics)
+            if m.name in self.sparks
+        ]
+        return "Trends (the candidates' mean history): " + ", ".join(trends)
+
     def _legend(self) -> str:
         comparison = self.report.comparison
         parts = [
-            "Δ = candidate mean - baseline mean; a side with several runs shows "
-            "mean ± standard deviation (n = runs with a value)."
+            "Δ: the change of the mean, relative to the baseline's; ± standard deviation over "
+            "the runs (n: runs with a value)."
         ]
         if any(m.test is not None for m in self.metrics):
             parts.append(
-                "p: Welch's t-test (unequal variances) where both sides have at least 2 runs; "
-                "with 1 run on a side, a prediction-interval t-test against the other side's "
-                "spread; one-sided, in the direction of the change. p-values are "
-                "Holm-Bonferroni adjusted over the "
-                f"{fmt.plural(comparison.tested, 'tested metric')} with a goal (family-wise "
-                f"error rate {comparison.alpha:g}); worse is a regression only if p < "
-                f"{comparison.alpha:g} and beyond the tolerance (🟡 = worse, but within "
-                "run-to-run noise)."
+                "p: one-sided Welch's t-test (unequal variances), or a prediction-interval "
+                "t-test with 1 run on a side, Holm-Bonferroni adjusted over "
+                f"{fmt.plural(comparison.tested, 'tested metric')} (family-wise error rate "
+                f"{comparison.alpha:g}); worse is a regression only if p < {comparison.alpha:g} "
+                "and beyond the tolerance."
             )
         elif any(m.no_noise_estimate for m in self.metrics):
             parts.append(
@@ -245,17 +231,16 @@ class _Parts:
                 "baselines at the same step where their history has the metric. Never a "
                 "regression until they finish."
             )
-        if any(m.direction_inferred for m in self.metrics):
-            parts.append('Goal "inferred": guessed from the metric\'s name.')
-        if self.sparks:
-            parts.append("Trend: the candidates' mean history.")
-        tolerances = [
-            f"{escape_markdown(m.name, max_length=60)} {m.spec.tolerance}"
-            for m in self.metrics
-            if m.spec.tolerance.amount
-        ]
-        if tolerances:
-            parts.append("Tolerances: " + ", ".join(tolerances) + ".")
+        if any(m.spec.tolerance.amount for m in self.metrics):
+            parts.append("Tolerance: how far a metric may worsen and still pass.")
+        if any(m.significant is False and m.delta for m in self.metrics):
+            parts.append("n.s.: not significant, within run-to-run noise.")
+        if any(m.direction is not Direction.NONE for m in self.metrics):
+            guessed = any(m.direction_inferred for m in self.metrics)
+            parts.append(
+                "↓ lower is better, ↑ higher is better"
+                + (" (\\* guessed from the metric's name)." if guessed else ".")
+            )
         if comparison.auto_metrics:
             more = comparison.metrics_left_out
             extra = f"; {fmt.plural(more, 'more key')} left out" if more else ""
@@ -263,20 +248,13 @@ class _Parts:
                 "Metrics chosen automatically: the numeric summary keys of the candidate runs"
                 f"{extra}. Name them in the `metrics` setting to choose."
             )
-        return " ".join(parts)
+        return "<sub>" + " ".join(parts) + "</sub>"
 
     def _notes(self) -> str:
         return markdown_notes(self.report, self.metrics, self.counted)
 
     def _alerts(self) -> str:
-        """Alerts, and data versions that differ between the sides, as a quoted block."""
-        comparison = self.report.comparison
-        alerts = [escape_markdown(a, max_length=400) for a in self.report.alerts[:10]]
-        alerts += [
-            escape_markdown(fmt.different_data_alert(v), max_length=300)
-            for v in comparison.different_data[:10]
-        ]
-        return "\n>\n".join(f"> ⚠️ {alert}" for alert in alerts)
+        return markdown_alerts(self.report)
 
     def _provenance(self) -> str:
         prov = self.report.provenance
@@ -312,23 +290,47 @@ def plain_headline(report: Report) -> str:
     return f"{fmt.verdict_mark(report.comparison.verdict)} wandb-pr: {words}"
 
 
-def _chart(metric: MetricComparison, data: Curves) -> str:
-    lines = []
-    if data.candidate is not None:
-        of = _mean_of(data.candidate_runs, data.candidate_total)
-        lines.append(f"{CANDIDATE_COLOUR[0]} = candidates ({of})")
-    if data.baseline is not None:
-        of = _mean_of(data.baseline_runs, data.baseline_total)
-        lines.append(f"{BASELINE_COLOUR[0]} = baselines ({of})")
-    caption = f"**{escape_markdown(metric.name, max_length=100)}**: {', '.join(lines)}; by step."
-    return f"{caption}\n\n{mermaid_chart(metric.name, data)}"
+def _chart(metric: MetricComparison, data: Curves, candidates: str, spark: str) -> str:
+    """One metric's chart in a ``<details>`` block, open when the metric regressed.
+
+    The summary is raw HTML (Markdown is not read there), so the metric's name goes in as a
+    Mermaid-safe label: letters, digits, ``_ . : / -``, nothing that pings or links.
+    """
+    framed = frame(data)
+    sides = []
+    if framed.candidate is not None:
+        count = _runs_drawn(framed.candidate_runs, framed.candidate_total)
+        sides.append(f"{CANDIDATE_COLOUR[0]}: {candidates} {count}")
+    if framed.baseline is not None:
+        count = _runs_drawn(framed.baseline_runs, framed.baseline_total)
+        sides.append(f"{BASELINE_COLOUR[0]}: baseline {count}")
+    where = ""
+    if framed.steps[0] != data.steps[0]:
+        where = f", steps {_step(framed.steps[0])}–{_step(framed.steps[-1])}"
+    name = mermaid_label(metric.name, max_length=100)
+    trend = f" {spark}" if spark else ""
+    summary = f"{fmt.status_mark(metric.status)} {name}{trend} — {', '.join(sides)}{where}"
+    opened = " open" if summ.rank(metric) == 0 else ""
+    return (
+        f"<details{opened}><summary>{summary}</summary>\n\n"
+        f"{mermaid_chart(metric.name, framed)}\n\n</details>"
+    )
 
 
-def _mean_of(runs: int, total: int) -> str:
-    """``1 run``, ``mean of 3 runs``, or ``mean of 20 of 2,000 runs`` when it covers a subset."""
-    if total > runs:
-        return f"{'1' if runs == 1 else f'mean of {runs}'} of {total:,} runs"
-    return "1 run" if runs == 1 else f"mean of {runs} runs"
+def _runs_drawn(runs: int, total: int) -> str:
+    """``×3``, or ``×20 of 2,000`` when a line is the mean of a sample of the side's runs."""
+    return f"×{runs} of {total:,}" if total > runs else f"×{runs}"
+
+
+def _step(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:g}"
+
+
+def _candidate_label(report: Report) -> str:
+    sha = report.provenance.sha
+    if sha and fmt.HEX_SHA.match(sha):
+        return sha[:7]
+    return "candidates"
 
 
 def _project_link(report: Report) -> str:

@@ -16,10 +16,11 @@ from wandb_pr.compare import MetricStatus, Verdict, counts_toward_stats
 from wandb_pr.compare._exhaustive import unhandled
 from wandb_pr.models import Run
 from wandb_pr.render import _format as fmt
+from wandb_pr.render import _summary as summ
 from wandb_pr.render.escape import escape_terminal
 from wandb_pr.render.report import Report
 
-__all__ = ["render_terminal"]
+__all__ = ["WIDTH", "render_terminal"]
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
@@ -28,23 +29,40 @@ _RED = "\x1b[31m"
 _YELLOW = "\x1b[33m"
 _DIM = "\x1b[2m"
 _RUNS_SHOWN = 10
+WIDTH = 100
+"""Columns the metric table fits by default."""
 
 
-def render_terminal(report: Report, *, color: bool) -> str:
-    """The report as aligned plain text; ANSI colours when ``color``."""
+def render_terminal(report: Report, *, color: bool, width: int = WIDTH) -> str:
+    """The report as aligned plain text; ANSI colours when ``color``.
+
+    The metric table fits ``width`` columns: over it, the least important columns go first
+    (p, then the tolerance, then the baseline's spread).
+    """
     comparison = report.comparison
     paint = _Paint(color)
     words = fmt.headline(report, escape=escape_terminal, code=lambda s: s)
-    lines = [paint(f"wandb-pr: {words}", _verdict_colour(comparison.verdict), bold=True), ""]
-    alerts = [*report.alerts, *map(fmt.different_data_alert, comparison.different_data)]
-    for alert in alerts[:10]:
+    lines = [paint(f"wandb-pr: {words}", _verdict_colour(comparison.verdict), bold=True)]
+    alerts, runs = summ.alert_lines(report)
+    for alert in alerts:
         lines.append(paint(f"warning: {escape_terminal(alert, max_length=400)}", _YELLOW))
-    if alerts:
-        lines.append("")
+    for sentence in runs[:10]:
+        lines.append(paint(f"  - {escape_terminal(sentence, max_length=300)}", _YELLOW))
+    lines.append("")
+    if comparison.verdict is not Verdict.NO_RUNS:
+        for m in summ.worst_changes(report):
+            change = summ.change_text(m, escape=escape_terminal, bold=False)
+            lines.append(paint(f"  {summ.short_status(m)}: {change}", _status_colour(m.status)))
     lines.append(_intro(report))
     if comparison.verdict is not Verdict.NO_RUNS and comparison.metrics:
         lines.append("")
-        lines.extend(_metric_table(report, paint))
+        lines.extend(_metric_table(report, paint, width))
+        if any(m.direction_inferred for m in comparison.metrics):
+            lines.append("↓ lower is better, ↑ higher is better (* guessed from the name)")
+        if any(m.no_noise_estimate for m in comparison.metrics):
+            lines.append(
+                "No significance test: one run per side, so any change beyond the tolerance counts."
+            )
         if any(m.test is not None for m in comparison.metrics):
             lines.append("")
             lines.append(
@@ -61,13 +79,13 @@ def render_terminal(report: Report, *, color: bool) -> str:
     if notes:
         lines.append("")
         lines.extend(f"- {note}" for note in notes)
-    for title, runs in (
+    for title, runs_of in (
         ("Candidates", report.run_set.candidates),
         ("Baselines", report.run_set.baselines),
     ):
         lines.append("")
-        lines.append(f"{title} ({len(runs)}):")
-        lines.extend(_run_lines(runs))
+        lines.append(f"{title} ({len(runs_of)}):")
+        lines.extend(_run_lines(runs_of))
     lines.append("")
     lines.extend(_provenance(report))
     return "\n".join(lines) + "\n"
@@ -124,42 +142,62 @@ def _status_colour(status: MetricStatus) -> str:
 
 
 def _intro(report: Report) -> str:
-    counts = report.comparison.counts
     prov = report.provenance
-    of = f" of commit {escape_terminal(prov.sha[:12])}" if prov.sha else ""
     project = escape_terminal(f"{prov.entity}/{prov.project}", max_length=120)
-    return (
-        f"{fmt.plural(counts.total, 'candidate run')}{of} vs "
-        f"{fmt.plural(counts.baselines, 'baseline run')} in {project}"
-    )
+    return summ.sides_text(report, escape=escape_terminal, code=lambda s: s, project=project)
 
 
-def _metric_table(report: Report, paint: _Paint) -> list[str]:
-    metrics = report.comparison.metrics
-    with_p = any(m.test is not None for m in metrics)
-    header = ["metric", "goal", "baseline", "candidate", "delta", "rel", "p", "status"]
-    rows = [
-        [
-            escape_terminal(fmt.metric_title(m), max_length=80),
-            fmt.direction_label(m),
-            fmt.format_side(m.baseline),
-            fmt.format_side(m.candidate),
-            fmt.format_delta(m.delta),
-            fmt.format_relative(m.relative_delta),
-            fmt.format_p(m),
-            fmt.status_label(m),
-        ]
-        for m in metrics
-    ]
-    if not with_p:
-        header.pop(6)
-        for row in rows:
-            row.pop(6)
-    widths = [max(_width(row[i]) for row in (header, *rows)) for i in range(len(header))]
-    lines = [paint(_line(header, widths), "", bold=True)]
-    for metric, row in zip(metrics, rows, strict=True):
-        lines.append(paint(_line(row, widths), _status_colour(metric.status)))
+# Columns in the order they are dropped when the table is too wide (most important kept).
+_DROP_ORDER = ("p", "tolerance", "baseline")
+
+
+def _metric_table(report: Report, paint: _Paint, width: int) -> list[str]:
+    metrics = summ.ordered(report.comparison.metrics)
+    n_base = summ.shared_n(metrics, "baseline")
+    n_cand = summ.shared_n(metrics, "candidate")
+    columns: dict[str, list[str]] = {
+        "status": ["status"],
+        "metric": ["metric"],
+        "baseline": [f"baseline (n={n_base})" if n_base and n_base > 1 else "baseline"],
+        "candidate": [f"candidate (n={n_cand})" if n_cand and n_cand > 1 else "candidate"],
+        "delta": ["Δ"],
+        "tolerance": ["tolerance"],
+        "p": ["p"],
+    }
+    for m in metrics:
+        places = summ.decimals(m)
+        goal = {"lower": " ↓", "higher": " ↑"}.get(m.direction.value, "")
+        goal += "*" if goal and m.direction_inferred else ""
+        relative = summ.relative_text(m.relative_delta)
+        columns["status"].append(summ.short_status(m))
+        columns["metric"].append(escape_terminal(fmt.metric_title(m), max_length=40) + goal)
+        columns["baseline"].append(summ.side_text(m.baseline, places, show_n=n_base is None))
+        columns["candidate"].append(summ.side_text(m.candidate, places, show_n=n_cand is None))
+        columns["delta"].append(
+            relative if relative != fmt.NO_VALUE else summ.delta_text(m.delta, places)
+        )
+        columns["tolerance"].append(summ.tolerance_text(m))
+        columns["p"].append(fmt.format_p(m))
+    if all(c == fmt.NO_VALUE for c in columns["tolerance"][1:]):
+        del columns["tolerance"]
+    if all(c == fmt.NO_VALUE for c in columns["p"][1:]):
+        del columns["p"]
+    for name in _DROP_ORDER:
+        if _table_width(columns) <= width:
+            break
+        columns.pop(name, None)
+    names = list(columns)
+    widths = [max(map(_width, columns[n])) for n in names]
+    right = {"baseline", "candidate", "delta", "tolerance", "p"}
+    rows = [[columns[n][i] for n in names] for i in range(len(metrics) + 1)]
+    lines = [paint(_line(rows[0], widths, names, right), "", bold=True)]
+    for metric, row in zip(metrics, rows[1:], strict=True):
+        lines.append(paint(_line(row, widths, names, right), _status_colour(metric.status)))
     return lines
+
+
+def _table_width(columns: dict[str, list[str]]) -> int:
+    return sum(max(map(_width, cells)) for cells in columns.values()) + 2 * (len(columns) - 1)
 
 
 def _notes(report: Report) -> list[str]:
@@ -216,7 +254,10 @@ def _run_lines(runs: Sequence[Run]) -> list[str]:
 
 def _provenance(report: Report) -> list[str]:
     prov = report.provenance
-    lines = []
+    lines = [
+        f"data:       {escape_terminal(fmt.data_version_text(v), max_length=300)}"
+        for v in report.comparison.data_versions[:20]
+    ]
     if prov.project_url:
         lines.append(f"project:    {escape_terminal(prov.project_url, max_length=300)}")
     if prov.sha:
@@ -234,10 +275,17 @@ def _provenance(report: Report) -> list[str]:
     return lines
 
 
-def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
-    return "  ".join(
-        cell + " " * (width - _width(cell)) for cell, width in zip(cells, widths, strict=True)
-    ).rstrip()
+def _line(
+    cells: Sequence[str],
+    widths: Sequence[int],
+    names: Sequence[str] = (),
+    right: frozenset[str] | set[str] = frozenset(),
+) -> str:
+    padded = []
+    for i, (cell, width) in enumerate(zip(cells, widths, strict=True)):
+        gap = " " * (width - _width(cell))
+        padded.append(gap + cell if names and names[i] in right else cell + gap)
+    return "  ".join(padded).rstrip()
 
 
 def _width(text: str) -> int:
