@@ -18,6 +18,7 @@ from wandb_pr.compare import (
     MetricComparison,
     MetricStatus,
     SideStats,
+    Standing,
     Verdict,
 )
 from wandb_pr.compare._exhaustive import unhandled
@@ -206,24 +207,17 @@ def _status_words(metric: MetricComparison) -> str:
 
 def verdict_mark(verdict: Verdict) -> str:
     """The mark that opens the headline."""
-    if verdict is Verdict.PASS:
+    standing = verdict.standing
+    if standing is Standing.PASSED:
         return "✅"
-    elif (
-        verdict is Verdict.REGRESSION
-        or verdict is Verdict.DIFFERENT_DATA
-        or verdict is Verdict.DIVERGED
-    ):
+    elif standing is Standing.FAILED:
         return "❌"
-    elif verdict is Verdict.PENDING:
+    elif standing is Standing.WAITING:
         return "⏳"
-    elif (
-        verdict is Verdict.NO_RUNS
-        or verdict is Verdict.NO_BASELINE
-        or verdict is Verdict.MISSING_METRIC
-    ):
+    elif standing is Standing.MISSING:
         return "⚠️"
     else:
-        raise unhandled(verdict)
+        raise unhandled(standing)
 
 
 def plural(count: int, noun: str) -> str:
