@@ -21,7 +21,12 @@ from pathlib import Path
 
 from wandb_pr.chart_plan import HISTORY_SAMPLES, MAX_CHARTS, plan_evidence, plan_history
 from wandb_pr.compare import Verdict, compare
-from wandb_pr.compare.notices import Notice, evidence_notices
+from wandb_pr.compare.notices import (
+    Notice,
+    evidence_notices,
+    uncommitted_alert,
+    uncommitted_notices,
+)
 from wandb_pr.compare.provenance import commit_mismatches
 from wandb_pr.models import Run, RunSet
 from wandb_pr.notes import Note, Notes, ignore
@@ -31,7 +36,7 @@ from wandb_pr.render.csv_report import render_csv
 from wandb_pr.render.json_report import comparison_document, notice_document, render_json
 from wandb_pr.render.markdown import SUMMARY_LIMIT, render_markdown
 from wandb_pr.render.report import Provenance, Report
-from wandb_pr.selection import Selection, build_selection, runs_of_nearest
+from wandb_pr.selection import Selection, build_selection, runs_by_commit, runs_of_nearest
 from wandb_pr.settings import Settings
 from wandb_pr.sources.interface import History, HistoryRequest, HistorySource, RunSource
 from wandb_pr.sources.results import history_of
@@ -111,7 +116,9 @@ class Waiting:
     """How to read the time."""
 
 
-_NEVER_ALLOWED = frozenset({Verdict.REGRESSION, Verdict.DIFFERENT_DATA, Verdict.DIVERGED})
+_NEVER_ALLOWED = frozenset(
+    {Verdict.REGRESSION, Verdict.DIFFERENT_DATA, Verdict.DIVERGED, Verdict.UNCOMMITTED_CHANGES}
+)
 
 FIRST_POLL = 15.0
 """Seconds before the first re-poll; each later pause doubles, up to :data:`LONGEST_POLL`."""
@@ -220,9 +227,16 @@ def _produce_once(settings: Settings, source: RunSource, context: Context) -> Ou
         settings.metrics,
         require_same_data=settings.require_same_data,
         allow_missing=settings.allow_missing,
+        require_clean=settings.require_clean,
     )
     mismatches = commit_mismatches(run_set.candidates, settings.sha_key)
-    alerts = stale + missing_evidence + tuple(sentence for _, sentence in mismatches)
+    dirty = uncommitted_alert(run_set)
+    alerts = (
+        stale
+        + missing_evidence
+        + tuple(sentence for _, sentence in mismatches)
+        + ((dirty,) if dirty else ())
+    )
     notices = (
         *(Notice("stale-commit", sentence) for sentence in stale),
         *(
@@ -230,6 +244,7 @@ def _produce_once(settings: Settings, source: RunSource, context: Context) -> Ou
             for run_id, sentence in mismatches
         ),
         *evidence_notices(comparison, run_set),
+        *uncommitted_notices(run_set),
         *(Notice("history-left-out", sentence) for sentence in missing_evidence),
     )
     request = plan_history(comparison, named)
@@ -349,7 +364,8 @@ def _nearest_candidates(
 def _nearest_baselines(
     settings: Settings, run_set: RunSet, selection: Selection
 ) -> tuple[RunSet, str]:
-    """With base-commit baselines, keep the runs of the nearest ancestor that has any."""
+    """With base-commit baselines, keep the runs of the nearest ancestor that has any (or pool
+    those of the nearest ``baseline-commits`` that have any)."""
     words = "; ".join(
         ([selection.baselines.description] if selection.baselines else [])
         + list(run_set.baseline_sources)
@@ -358,16 +374,29 @@ def _nearest_baselines(
     if not commits:
         return run_set, words
     base, depth = commits[0][:7], len(commits) - 1
-    found = runs_of_nearest(run_set.baselines, commits, settings.sha_key)
-    if found is None:
+    found = runs_by_commit(
+        run_set.baselines, commits, settings.sha_key, limit=settings.baseline_pool
+    )
+    if not found:
         words = f"no finished runs of base commit {base} or its {depth} nearest ancestors"
         return replace(run_set, baselines=()), words
-    distance, commit, runs = found
+    pooled = tuple(run for _, _, runs in found for run in runs)
+    if len(found) > 1:
+        parts = [f"{sha[:7]} ({_runs(len(runs))})" for _, sha, runs in found]
+        words = (
+            f"finished runs of {len(found)} commits pooled, nearest the base commit {base} "
+            f"first: {', '.join(parts)}; pooling assumes these commits are equivalent on the "
+            "metrics"
+        )
+        return replace(run_set, baselines=pooled), words
+    distance, commit, runs = found[0]
     if distance == 0:
         words = f"finished runs of the base commit {base}"
     else:
         behind = "1 commit" if distance == 1 else f"{distance} commits"
         words = f"finished runs of {commit[:7]}, {behind} behind the base commit {base}"
+    if settings.baseline_pool > 1:
+        words += f" (the only commit with runs among the {depth + 1} looked at, so none pooled)"
     return replace(run_set, baselines=runs), words
 
 

@@ -23,7 +23,14 @@ from typing import Any
 from wandb_pr.models import Run
 from wandb_pr.settings import ArtifactRef, Settings, is_hex_sha
 
-__all__ = ["Query", "Selection", "build_selection", "commits_filter", "runs_of_nearest"]
+__all__ = [
+    "Query",
+    "Selection",
+    "build_selection",
+    "commits_filter",
+    "runs_by_commit",
+    "runs_of_nearest",
+]
 
 FULL_SHA_LENGTH = 40
 
@@ -167,6 +174,23 @@ def runs_of_nearest(
     return None
 
 
+def runs_by_commit(
+    runs: Sequence[Run], commits: Sequence[str], sha_key: str, *, limit: int
+) -> list[tuple[int, str, tuple[Run, ...]]]:
+    """The runs of the first ``limit`` commits in ``commits`` that have any: (position, SHA,
+    runs) each, in the order of ``commits``; a run belongs to the first commit it matches."""
+    found: list[tuple[int, str, tuple[Run, ...]]] = []
+    taken: set[str] = set()
+    for position, sha in enumerate(commits):
+        if len(found) >= limit:
+            break
+        matching = tuple(r for r in runs if r.id not in taken and _run_of(r, sha, sha_key))
+        if matching:
+            found.append((position, sha, matching))
+            taken.update(r.id for r in matching)
+    return found
+
+
 def _run_of(run: Run, sha: str, sha_key: str) -> bool:
     """Whether a run belongs to commit ``sha`` (full SHA) by config or recorded commit."""
     logged = run.config.get(sha_key)
@@ -181,7 +205,12 @@ def _baseline_query(settings: Settings, *, exclude: Mapping[str, Any]) -> Query 
         return Query(
             _all_of(chosen, {"state": "finished"}, settings.baseline_filter, {"$nor": [exclude]}),
             f"finished runs of base commit {base} or of the nearest of its "
-            f"{len(settings.baseline_commits) - 1} first-parent ancestors that has any",
+            f"{len(settings.baseline_commits) - 1} first-parent ancestors that has any"
+            + (
+                f" (the nearest {settings.baseline_pool} with runs pooled)"
+                if settings.baseline_pool > 1
+                else ""
+            ),
         )
     wanted: list[dict[str, Any]] = []
     words: list[str] = []

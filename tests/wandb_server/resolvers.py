@@ -318,6 +318,35 @@ class RunNode:
         store = self._project.store
         return artifact_connection(store, store.artifacts.outputs_of(self._path()), after, first)
 
+    def files(
+        self,
+        _info: Info,
+        names: list[str] | None = None,
+        after: str | None = None,
+        first: int | None = None,
+    ) -> dict[str, Any]:
+        """``files(names, after, first)``: the run's saved files, those named only if given."""
+        saved = sorted(self._run.get("files", {}).items())
+        chosen = [(n, size) for n, size in saved if names is None or n in names]
+        start = int(after) + 1 if after else 0
+        page = chosen[start : None if first is None else start + first]
+        edges = [
+            {
+                "cursor": str(start + i),
+                "node": {"id": b64(f"File:{self._path()}/{n}"), "name": n, "sizeBytes": size},
+            }
+            for i, (n, size) in enumerate(page)
+        ]
+        return {
+            "edges": edges,
+            "pageInfo": {
+                "startCursor": edges[0]["cursor"] if edges else None,
+                "endCursor": edges[-1]["cursor"] if edges else None,
+                "hasNextPage": start + len(page) < len(chosen),
+                "hasPreviousPage": start > 0,
+            },
+        }
+
     def config(self, _info: Info) -> str:
         """``config``: wrapped values as a JSON string."""
         return _json_string_out(self._run["config"])

@@ -72,6 +72,7 @@ def check_conclusion(verdict: Verdict, *, allow_missing: bool = False) -> str:
         verdict is Verdict.REGRESSION
         or verdict is Verdict.DIFFERENT_DATA
         or verdict is Verdict.DIVERGED
+        or verdict is Verdict.UNCOMMITTED_CHANGES
     ):
         return "failure"
     elif (
@@ -97,6 +98,7 @@ def status_state(verdict: Verdict) -> str:
         verdict is Verdict.REGRESSION
         or verdict is Verdict.DIFFERENT_DATA
         or verdict is Verdict.DIVERGED
+        or verdict is Verdict.UNCOMMITTED_CHANGES
     ):
         return "failure"
     elif verdict is Verdict.PENDING:

@@ -92,6 +92,7 @@ def _verdict_colour(verdict: Verdict) -> str:
         verdict is Verdict.REGRESSION
         or verdict is Verdict.DIFFERENT_DATA
         or verdict is Verdict.DIVERGED
+        or verdict is Verdict.UNCOMMITTED_CHANGES
     ):
         return _RED
     elif (
