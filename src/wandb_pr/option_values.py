@@ -270,7 +270,16 @@ def _with_base_chain(
     without one (a push), the chain starts at the first parent of the commit under review.
     """
     base_commit = given.choice("baseline") == "base-commit"
-    if not base_commit and not settings.trend:
+    listed = tuple(
+        sha
+        for sha in (
+            parse_sha(t, what=given.what("trend-commits")) for t in given.list("trend-commits")
+        )
+        if sha
+    )
+    if listed:
+        settings = replace(settings, trend=settings.trend or len(listed), trend_commits=listed)
+    if not base_commit and not (settings.trend and not listed):
         return settings
     base = given.text("base-sha")
     if given.door.in_action:  # a workflow passes a SHA; a laptop may pass a git revision
@@ -279,6 +288,12 @@ def _with_base_chain(
     skip = 0
     if not base and not base_commit and settings.sha:
         base, skip = settings.sha, 1
+    if not base and not base_commit:
+        raise InputError(
+            f"{given.what('trend')} needs a commit to start the base branch's history from, and "
+            "there is none (no pull request base, no commit under review).",
+            tip=f"Pass the base commit as {given.what('base-sha')}.",
+        )
     if not base:
         raise InputError(
             f"{given.what('baseline')} is base-commit, but this event has no pull request base "
@@ -304,7 +319,7 @@ def _with_base_chain(
     return replace(
         settings,
         baseline_commits=chain[:depth] if base_commit else (),
-        trend_commits=chain if settings.trend else (),
+        trend_commits=settings.trend_commits or (chain if settings.trend else ()),
     )
 
 

@@ -268,6 +268,14 @@ OPTIONS: tuple[Option, ...] = (
         metavar="N",
     ),
     Option(
+        "trend-commits",
+        f"the base branch's commits for the trend, newest first ({_LIST}), instead of reading "
+        "them from git (runs of a repository not cloned here)",
+        parser="list",
+        action=False,
+        metavar="SHAS",
+    ),
+    Option(
         "fail-on-regression",
         "fail the step unless the verdict is `pass` (see [How the verdict is "
         "decided](#how-the-verdict-is-decided) for each outcome's exit code)",

@@ -30,6 +30,7 @@ __all__ = [
     "commits_filter",
     "runs_by_commit",
     "runs_of_nearest",
+    "trend_selection",
 ]
 
 FULL_SHA_LENGTH = 40
@@ -73,6 +74,9 @@ class Selection:
     """Remarks about how inputs were interpreted (e.g. run ids overriding a SHA)."""
     baseline_artifact: ArtifactRef | None = None
     """An artifact version whose producing run is also a baseline (fetched in the same request)."""
+    same_budget: bool = False
+    """Fetched within the deadline of the report's earlier requests (the trend's query), rather
+    than starting it."""
 
     @property
     def path(self) -> str:
@@ -121,6 +125,23 @@ def build_selection(
     )
 
 
+def trend_selection(settings: Settings) -> Selection:
+    """The finished runs of the trend's base-branch commits, in one query: summaries only."""
+    shas = settings.trend_commits
+    chosen = _all_of(
+        commits_filter(shas, settings), {"state": "finished"}, settings.candidate_filter
+    )
+    words = f"finished runs of the base branch's last {len(shas)} first-parent commits"
+    return Selection(
+        entity=settings.entity,
+        project=settings.project,
+        candidates=Query(chosen, words),
+        baselines=None,
+        page_size=settings.page_size,
+        same_budget=True,
+    )
+
+
 def _sha_filter(settings: Settings) -> tuple[dict[str, Any], str]:
     """The candidate criterion for a commit: config key (and W&B's recorded commit) match."""
     sha = settings.sha
@@ -156,10 +177,21 @@ def _sha_filter(settings: Settings) -> tuple[dict[str, Any], str]:
 
 
 def commits_filter(shas: tuple[str, ...], settings: Settings) -> dict[str, Any]:
-    """Runs of any of these full commit SHAs (config key, or W&B's recorded git commit)."""
-    alternatives: list[dict[str, Any]] = [{f"config.{settings.sha_key}": {"$in": list(shas)}}]
-    if settings.match_commit:
-        alternatives.append({"commit": {"$in": [sha.lower() for sha in shas]}})
+    """Runs of any of these commit SHAs (config key, or W&B's recorded git commit); full SHAs
+    in one ``$in`` each, abbreviated ones (given by hand) as prefixes."""
+    key = f"config.{settings.sha_key}"
+    full = [sha for sha in shas if len(sha) >= FULL_SHA_LENGTH or not is_hex_sha(sha)]
+    short = [sha.lower() for sha in shas if sha not in full]
+    alternatives: list[dict[str, Any]] = []
+    if full:
+        alternatives.append({key: {"$in": full}})
+        if settings.match_commit:
+            alternatives.append({"commit": {"$in": [sha.lower() for sha in full]}})
+    for prefix in short:
+        pattern = {"$regex": "^" + re.escape(prefix)}
+        alternatives.append({key: pattern})
+        if settings.match_commit:
+            alternatives.append({"commit": pattern})
     return alternatives[0] if len(alternatives) == 1 else {"$or": alternatives}
 
 
@@ -192,9 +224,17 @@ def runs_by_commit(
 
 
 def _run_of(run: Run, sha: str, sha_key: str) -> bool:
-    """Whether a run belongs to commit ``sha`` (full SHA) by config or recorded commit."""
+    """Whether a run belongs to commit ``sha`` by config or recorded commit (an abbreviated
+    hexadecimal SHA matches as a prefix)."""
     logged = run.config.get(sha_key)
-    return logged == sha or (run.commit or "").lower() == sha.lower()
+    if logged == sha or (run.commit or "").lower() == sha.lower():
+        return True
+    if len(sha) >= FULL_SHA_LENGTH or not is_hex_sha(sha):
+        return False
+    prefix = sha.lower()
+    return (isinstance(logged, str) and logged.lower().startswith(prefix)) or (
+        run.commit or ""
+    ).lower().startswith(prefix)
 
 
 def _baseline_query(settings: Settings, *, exclude: Mapping[str, Any]) -> Query | None:

@@ -34,6 +34,7 @@ from wandb_pr.render.charts import (
 )
 from wandb_pr.render.escape import escape_markdown, escape_terminal, safe_url
 from wandb_pr.render.report import Report
+from wandb_pr.render.trend import markdown_trend
 
 __all__ = ["COMMENT_LIMIT", "SUMMARY_LIMIT", "render_markdown"]
 
@@ -131,6 +132,7 @@ class _Parts:
                 blocks.append("**History**\n\n" + "\n\n".join(self.charts))
             else:
                 blocks.append(f"_Charts left out to fit {self.limit:,} characters._")
+        blocks.append(markdown_trend(self.report.trend, charts=layout.charts))
         blocks.append(self.provenance)
         return "\n\n".join(b for b in blocks if b) + "\n"
 

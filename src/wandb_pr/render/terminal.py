@@ -18,6 +18,7 @@ from wandb_pr.models import Run
 from wandb_pr.render import _format as fmt
 from wandb_pr.render.escape import escape_terminal
 from wandb_pr.render.report import Report
+from wandb_pr.render.trend import terminal_trend
 
 __all__ = ["render_terminal"]
 
@@ -68,6 +69,8 @@ def render_terminal(report: Report, *, color: bool) -> str:
         lines.append("")
         lines.append(f"{title} ({len(runs)}):")
         lines.extend(_run_lines(runs))
+    trend = terminal_trend(report.trend)
+    lines.extend(["", *trend] if trend else [])
     lines.append("")
     lines.extend(_provenance(report))
     return "\n".join(lines) + "\n"
