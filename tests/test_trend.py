@@ -162,10 +162,8 @@ def test_cli_trend_from_a_local_clone(tmp_path: Path, monkeypatch: pytest.Monkey
     assert code == 0, err.getvalue()
     text = out.getvalue()
     assert (
-        "Trend on the base branch: the last 2 commits of the base branch with finished runs" in text
-    )
-    assert (
-        "(of 3 asked for, among the last 3 first-parent commits), oldest first, then this " in text
+        "Trend on the base branch: the last 2 commits of the base branch with finished runs, "
+        "among its last 3 first-parent commits, oldest first, then this change" in text
     )
     assert "; 1 commit without finished runs skipped." in text
     table = text.split("Each point is the mean over the commit's finished runs.\n\n", 1)[1]

@@ -29,7 +29,8 @@ def markdown_trend(trend: Trend | None, *, charts: bool = True) -> str:
     """The ``<details>`` block, or '' when no trend was asked for."""
     if trend is None:
         return ""
-    body = [_summary_words(trend, escape=escape_markdown)]
+    words = _summary_words(trend, escape=escape_markdown)
+    body = [words[:1].upper() + words[1:]]
     if trend.points and trend.metrics:
         numbered = len(trend.points) > LABELLED_POINTS
         if charts:
@@ -68,8 +69,8 @@ def _summary_words(trend: Trend, *, escape: Callable[..., str]) -> str:
         return f"left out: {escape(trend.left_out, max_length=300)}."
     shown = len(trend.commits)
     words = (
-        f"the last {plural(shown, 'commit')} of the base branch with finished runs"
-        f" (of {trend.wanted} asked for, among the last {trend.looked} first-parent commits)"
+        f"the last {plural(shown, 'commit')} of the base branch with finished runs, among its "
+        f"last {trend.looked} first-parent commits"
     )
     if any(p.candidates for p in trend.points):
         words += f", oldest first, then {THIS_CHANGE}"
