@@ -210,3 +210,18 @@ def test_markdown_trend_numbers_the_axis_beyond_twelve_points() -> None:
     assert "| # | Commit | Runs | m |" in text
     assert markdown_trend(None) == ""
     assert terminal_trend(None) == []
+
+
+def test_cli_trend_outside_a_clone_says_what_to_pass(tmp_path: Path) -> None:
+    """--trend with a commit git does not know is an input error naming the way out."""
+    snapshot = tmp_path / "snap.json"
+    document = {"format": "wandb-pr-snapshot", "version": 1, "entity": "acme", "project": "det"}
+    snapshot.write_text(json.dumps({**document, "runs": []}))
+    args = ["report", "--snapshot", str(snapshot), "--sha", "a" * 40, "--trend", "3"]
+    args += ["--base-sha", "b" * 40]
+    out, err = io.StringIO(), io.StringIO()
+    assert main(args, environ={}, stdout=out, stderr=err) == 2
+    assert f"--trend reads the base branch's history with git, but {'b' * 40!r} is not a " in (
+        err.getvalue()
+    )
+    assert "or name the commits with --trend-commits." in err.getvalue()

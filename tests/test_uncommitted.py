@@ -6,10 +6,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.github_server import GitHubTestServer
+from tests.test_action_publish import (  # noqa: F401 - runner is a fixture
+    HEAD,
+    PR_EVENT,
+    outputs,
+    run_action,
+    runner,
+)
 from tests.wandb_server import WandbTestServer
 from wandb_pr.compare import Verdict, compare, parse_metric_specs
 from wandb_pr.compare.notices import size_text
@@ -174,3 +183,32 @@ def test_a_regression_stays_a_regression_with_require_clean() -> None:
 def test_size_text(size: int, text: str) -> None:
     """Diff sizes read as people write them."""
     assert size_text(size) == text
+
+
+def test_action_require_clean_fails_the_check_run(
+    runner: dict[str, str],  # noqa: F811 - the fixture
+    tmp_path: Path,
+    github_server: GitHubTestServer,
+    wandb_server: WandbTestServer,
+) -> None:
+    """In the Action, require-clean with fail-on-regression exits 11 and fails the check run;
+    the sticky comment names the dirty run and its diff's size."""
+    wandb_server.add_run(
+        "acme",
+        "det",
+        id="dirty",
+        display_name="seed-9",
+        config={"github_sha": HEAD},
+        summary={"val_acc": 0.96},
+        files={"diff.patch": 2048},
+    )
+    env = {**runner, "INPUT_CHECK": "true", "INPUT_FAIL_ON_REGRESSION": "true"}
+    env |= {"INPUT_REQUIRE_CLEAN": "true", "INPUT_METRICS": "val_acc:max:50%"}
+    code, out, _ = run_action(env, tmp_path, "pull_request", PR_EVENT)
+    assert code == EXIT_UNCOMMITTED
+    assert "trained with uncommitted changes: seed-9 (2.0 KB diff)" in out
+    check = github_server.check_runs("octo", "app")[0]
+    assert check["conclusion"] == "failure"
+    body = github_server.comments("octo", "app", 7)[0]["body"]
+    assert "Run seed-9 (2.0 KB diff) was trained with uncommitted changes" in body
+    assert outputs(runner)["verdict"] == "uncommitted-changes"

@@ -310,6 +310,13 @@ def _with_base_chain(
                 f"The base commit {base[:12]} was not found (GitHub API or local git).",
                 tip="Pass github-token, or check out the base branch's history (fetch-depth: 0).",
             )
+        if not base_commit:
+            raise InputError(
+                f"--trend reads the base branch's history with git, but {base!r} is not a commit "
+                "in the git repository here.",
+                tip="Run wandb-pr inside a clone with the base branch fetched and pass e.g. "
+                "--base-sha origin/main, or name the commits with --trend-commits.",
+            )
         raise InputError(
             f"--base-commit {base!r} is not a commit in the git repository here.",
             tip="Run wandb-pr inside a clone with the base branch fetched (git fetch origin "

@@ -317,12 +317,16 @@ def test_without_wandb_the_error_says_what_to_install(
 
 
 def test_examples_hold_a_baseline_and_three_candidate_seeds() -> None:
-    """examples/wandb reads cleanly: one baseline run, three candidate seeds, one of them worse."""
+    """examples/wandb reads cleanly: one baseline run, three candidate seeds, one of them worse,
+    and three runs of two earlier base-branch commits for the trend."""
     runs, warnings = read(EXAMPLES / "wandb")
     assert warnings == []
     assert all(run.state is RunState.FINISHED for run in runs.values())
     baseline = [run for run in runs.values() if "baseline" in run.tags]
-    candidates = [run for run in runs.values() if "baseline" not in run.tags]
+    candidates = [run for run in runs.values() if run.id.startswith("candidate")]
+    earlier = sorted(run.config["github_sha"][:7] for run in runs.values() if "old" in run.id)
+    assert earlier == ["5d0b2f8", "5d0b2f8", "c94e1a7"]
+    assert len(runs) == 7
     assert len(baseline) == 1
     assert len(candidates) == 3
     assert {run.config["seed"] for run in candidates} == {1, 2, 3}
