@@ -76,6 +76,9 @@ def test_three_commits_pooled_through_github_and_wandb(
         f"{CHAIN[0][:7]} (2 runs), {CHAIN[2][:7]} (1 run), {CHAIN[3][:7]} (3 runs); pooling "
         "assumes these commits are equivalent on the metrics"
     ) in body
+    pooled = [n["message"] for n in report["notices"] if n["code"] == "pooled-baselines"]
+    assert len(pooled) == 1
+    assert pooled[0].startswith("finished runs of 3 commits pooled")
     metric = report["comparison"]["metrics"][0]
     assert metric["baseline"]["n"] == 6
 

@@ -29,23 +29,24 @@ log = logging.getLogger(__name__)
 
 def nearest_baselines(
     settings: Settings, run_set: RunSet, selection: Selection
-) -> tuple[RunSet, str]:
+) -> tuple[RunSet, str, bool]:
     """With base-commit baselines, keep the runs of the nearest ancestor that has any (or pool
-    those of the nearest ``baseline-commits`` that have any)."""
+    those of the nearest ``baseline-commits`` that have any); the runs, how they were chosen in
+    words, and whether several commits were pooled."""
     words = "; ".join(
         ([selection.baselines.description] if selection.baselines else [])
         + list(run_set.baseline_sources)
     )
     commits = settings.baseline_commits
     if not commits:
-        return run_set, words
+        return run_set, words, False
     base, depth = commits[0][:7], len(commits) - 1
     found = runs_by_commit(
         run_set.baselines, commits, settings.sha_key, limit=settings.baseline_pool
     )
     if not found:
         words = f"no finished runs of base commit {base} or its {depth} nearest ancestors"
-        return replace(run_set, baselines=()), words
+        return replace(run_set, baselines=()), words, False
     pooled = tuple(run for _, _, runs in found for run in runs)
     if len(found) > 1:
         parts = [f"{sha[:7]} ({_runs(len(runs))})" for _, sha, runs in found]
@@ -54,7 +55,7 @@ def nearest_baselines(
             f"first: {', '.join(parts)}; pooling assumes these commits are equivalent on the "
             "metrics"
         )
-        return replace(run_set, baselines=pooled), words
+        return replace(run_set, baselines=pooled), words, True
     distance, commit, runs = found[0]
     if distance == 0:
         words = f"finished runs of the base commit {base}"
@@ -63,7 +64,7 @@ def nearest_baselines(
         words = f"finished runs of {commit[:7]}, {behind} behind the base commit {base}"
     if settings.baseline_pool > 1:
         words += f" (the only commit with runs among the {depth + 1} looked at, so none pooled)"
-    return replace(run_set, baselines=runs), words
+    return replace(run_set, baselines=runs), words, False
 
 
 def base_branch_trend(

@@ -220,7 +220,7 @@ def _produce_once(settings: Settings, source: RunSource, context: Context) -> Ou
         "found %d candidate and %d baseline runs", len(run_set.candidates), len(run_set.baselines)
     )
     run_set, sha, stale = _nearest_candidates(settings, run_set, selection.sha)
-    run_set, baseline_words = nearest_baselines(settings, run_set, selection)
+    run_set, baseline_words, pooled = nearest_baselines(settings, run_set, selection)
     evidence = plan_evidence(run_set, named)
     missing_evidence: tuple[str, ...] = ()
     if evidence is not None:
@@ -260,6 +260,7 @@ def _produce_once(settings: Settings, source: RunSource, context: Context) -> Ou
         ),
         *evidence_notices(comparison, run_set),
         *uncommitted_notices(run_set),
+        *((Notice("pooled-baselines", baseline_words),) if pooled else ()),
         *(Notice("history-left-out", sentence) for sentence in missing_evidence),
     )
     request = plan_history(comparison, named)

@@ -21,7 +21,7 @@ notices so that a later workflow step can act on them without parsing text. Code
 ``history-left-out``   history the comparison reads could not be had (those values are missing)
 ``uncommitted-changes`` the run was trained with uncommitted changes (W&B saved a ``diff.patch``
                        with it; only known with code saving on) (run; ``size_bytes``)
-``pooled-baselines``   the baselines pool the runs of several base-branch commits
+``pooled-baselines``   the baselines pool the runs of several base-branch commits (which, how many)
 ``trend-skipped``      base-branch commits of the trend without finished runs were skipped
 """
 
