@@ -212,3 +212,19 @@ def test_action_require_clean_fails_the_check_run(
     body = github_server.comments("octo", "app", 7)[0]["body"]
     assert "Run seed-9 (2.0 KB diff) was trained with uncommitted changes" in body
     assert outputs(runner)["verdict"] == "uncommitted-changes"
+
+
+@pytest.mark.slow
+def test_real_client_lists_the_diff_patch_as_wandb_pr_reads_it(
+    wandb_server: WandbTestServer, wandb_env: dict[str, str]
+) -> None:
+    """The real wandb.Api's run.files(names=["diff.patch"]) sees the size wandb-pr reads, so
+    the test server's files field answers as W&B's does."""
+    import wandb
+
+    add_runs(wandb_server, dirty={"c1": 1234})
+    api = wandb.Api(overrides={"base_url": wandb_server.base_url}, api_key=wandb_server.api_key)
+    files = list(api.run("acme/detector/c1").files(names=["diff.patch"]))
+    assert [(f.name, f.size) for f in files] == [("diff.patch", 1234)]
+    assert [f.name for f in api.run("acme/detector/c0").files(names=["diff.patch"])] == []
+    assert [f.name for f in api.run("acme/detector/c0").files()] == ["requirements.txt"]
