@@ -16,6 +16,7 @@ from tests.factories import make_run
 from tests.github_server import GitHubTestServer
 from tests.test_action_publish import HEAD, run_action, runner  # noqa: F401 - the fixture
 from tests.wandb_server import WandbTestServer
+from tests.wandb_server.faults import status
 from wandb_pr.compare.trend import Trend, TrendPoint, TrendValue, build_trend
 from wandb_pr.entry.cli import main
 from wandb_pr.render.trend import markdown_trend, terminal_trend
@@ -225,3 +226,20 @@ def test_cli_trend_outside_a_clone_says_what_to_pass(tmp_path: Path) -> None:
         err.getvalue()
     )
     assert "or name the commits with --trend-commits." in err.getvalue()
+
+
+def test_a_trend_wandb_refuses_is_left_out_and_the_report_stands(
+    runner: dict[str, str],  # noqa: F811 - the fixture
+    tmp_path: Path,
+    github_server: GitHubTestServer,
+    wandb_server: WandbTestServer,
+) -> None:
+    """A 403 on the trend's query leaves the trend out with the reason; the verdict stands."""
+    seed(github_server, wandb_server)
+    wandb_server.inject_at(2, status(403))  # the report's own request is the first
+    report = action(runner, tmp_path, trend="5")
+    assert report["trend"]["points"] == []
+    assert "403" in report["trend"]["left_out"]
+    assert report["comparison"]["verdict"] == "regression"
+    body = github_server.comments("octo", "app", 7)[0]["body"]
+    assert "Trend on the base branch</summary>\n\nLeft out: " in body
