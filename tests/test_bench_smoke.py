@@ -136,3 +136,17 @@ def test_bench_prints_both_sides_request_counts(capsys: pytest.CaptureFixture[st
     assert "- wandb-pr: " in out
     assert " 4 requests (target: <= 25)" in out
     assert [cells[-1] for cells in table_rows(out, "candidates").values()] == ["4"]
+
+
+def test_trend_bench_counts_one_more_request_per_page_of_base_branch_runs() -> None:
+    """bench.trend at a tiny size: the trend adds one request while its runs fit a page."""
+    from bench.trend import measure, populate_base_branch, table
+
+    from tests.wandb_server import WandbTestServer
+
+    with WandbTestServer() as server:
+        shas = populate_base_branch(server, commits=15, seeds=2, other=20, steps=5)
+        alone = measure(server, shas, trend=0, repeat=1, label="no trend")
+        with_trend = measure(server, shas, trend=5, repeat=1, label="trend")
+    assert (alone.requests, with_trend.requests) == (1, 2)
+    assert "| trend | 2 |" in table([alone, with_trend])

@@ -94,6 +94,7 @@ def test_seed_csv_columns_and_cells() -> None:
         "run.created_at",
         "run.group",
         "run.job_type",
+        "run.uncommitted_bytes",
     ]
     assert rows[1][:12] == [
         "https://wandb.ai/acme/detector/runs/c1",

@@ -218,6 +218,7 @@ def test_allow_missing_makes_missing_evidence_neutral_never_success(
         (Verdict.MISSING_METRIC, "failure", "error"),
         (Verdict.DIVERGED, "failure", "failure"),
         (Verdict.DIFFERENT_DATA, "failure", "failure"),
+        (Verdict.UNCOMMITTED_CHANGES, "failure", "failure"),
     ],
 )
 def test_check_run_and_status_follow_the_verdict(

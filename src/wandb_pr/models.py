@@ -120,11 +120,20 @@ class Run:
     """Sampled history per metric, ordered by step; only for the metrics that were asked for."""
     artifacts: tuple[ArtifactUse, ...] = ()
     """Artifact versions the run used as inputs (data versions, models evaluated)."""
+    uncommitted_bytes: int | None = None
+    """Size of the ``diff.patch`` W&B saved with the run: the uncommitted changes of the git
+    tree it was started from. Only written with code saving on; ``None`` when there is none
+    (a clean tree, or code saving off: nothing is known either way)."""
 
     @property
     def short_commit(self) -> str | None:
         """The recorded commit shortened to 7 characters, as git shows it."""
         return self.commit[:7] if self.commit else None
+
+    @property
+    def uncommitted(self) -> bool:
+        """Whether W&B saved a non-empty diff of uncommitted changes with the run."""
+        return bool(self.uncommitted_bytes)
 
 
 @dataclass(frozen=True)

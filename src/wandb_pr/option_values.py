@@ -203,12 +203,15 @@ def build_settings(
         config_keys=given.list("config-keys"),
         page_size=given.integer("page-size"),
         require_same_data=given.flag("require-same-data"),
+        require_clean=given.flag("require-clean"),
+        baseline_pool=given.integer("baseline-commits"),
+        trend=given.integer("trend"),
         allow_missing=given.flag("allow-missing"),
         baseline_artifact=parse_artifact_ref(
             given.text("baseline-artifact"), what=given.what("baseline-artifact")
         ),
     )
-    settings = replace(settings, baseline_commits=_base_commits(given, event, first_parents))
+    settings = _with_base_chain(settings, given, event, first_parents)
     check_settings(settings, sha_name=given.what("sha"), run_id_name=given.what("run-ids"))
     return settings
 
@@ -254,17 +257,43 @@ def _sha(given: Given, resolve_sha: Callable[[str, str], str | None] | None) -> 
         return resolved
 
 
-def _base_commits(
-    given: Given, event: EventCommit, first_parents: FirstParents | None
-) -> tuple[str, ...]:
-    """With baseline base-commit, the base commit and its first-parent ancestors."""
-    if given.choice("baseline") != "base-commit":
-        return ()
-    depth = given.integer("baseline-depth")
+TREND_REACH = 3
+"""The trend looks through this many times ``trend`` base-branch commits for ones with runs."""
+
+
+def _with_base_chain(
+    settings: Settings, given: Given, event: EventCommit, first_parents: FirstParents | None
+) -> Settings:
+    """The base commit's first-parent chain, read once, for base-commit baselines and the trend.
+
+    The base is ``base-sha``, else the pull request's base; for the trend alone on an event
+    without one (a push), the chain starts at the first parent of the commit under review.
+    """
+    base_commit = given.choice("baseline") == "base-commit"
+    listed = tuple(
+        sha
+        for sha in (
+            parse_sha(t, what=given.what("trend-commits")) for t in given.list("trend-commits")
+        )
+        if sha
+    )
+    if listed:
+        settings = replace(settings, trend=settings.trend or len(listed), trend_commits=listed)
+    if not base_commit and not (settings.trend and not listed):
+        return settings
     base = given.text("base-sha")
     if given.door.in_action:  # a workflow passes a SHA; a laptop may pass a git revision
         base = parse_sha(base, what=given.what("base-sha")) or ""
     base = base or event.base_sha or ""
+    skip = 0
+    if not base and not base_commit and settings.sha:
+        base, skip = settings.sha, 1
+    if not base and not base_commit:
+        raise InputError(
+            f"{given.what('trend')} needs a commit to start the base branch's history from, and "
+            "there is none (no pull request base, no commit under review).",
+            tip=f"Pass the base commit as {given.what('base-sha')}.",
+        )
     if not base:
         raise InputError(
             f"{given.what('baseline')} is base-commit, but this event has no pull request base "
@@ -272,18 +301,32 @@ def _base_commits(
             tip=f"Use it on pull_request events, or pass the base commit as "
             f"{given.what('base-sha')}.",
         )
-    commits = first_parents(base, depth + 1) if first_parents is not None else None
-    if commits:
-        return tuple(commits)
-    if given.door.in_action:
+    depth = given.integer("baseline-depth") + 1 if base_commit else 0
+    limit = min(100, max(depth, TREND_REACH * settings.trend)) + skip
+    commits = first_parents(base, limit) if first_parents is not None else None
+    if not commits:
+        if given.door.in_action:
+            raise InputError(
+                f"The base commit {base[:12]} was not found (GitHub API or local git).",
+                tip="Pass github-token, or check out the base branch's history (fetch-depth: 0).",
+            )
+        if not base_commit:
+            raise InputError(
+                f"--trend reads the base branch's history with git, but {base!r} is not a commit "
+                "in the git repository here.",
+                tip="Run wandb-pr inside a clone with the base branch fetched and pass e.g. "
+                "--base-sha origin/main, or name the commits with --trend-commits.",
+            )
         raise InputError(
-            f"The base commit {base[:12]} was not found (GitHub API or local git).",
-            tip="Pass github-token, or check out the base branch's history (fetch-depth: 0).",
+            f"--base-commit {base!r} is not a commit in the git repository here.",
+            tip="Run wandb-pr inside a clone with the base branch fetched (git fetch origin "
+            "main), and pass e.g. --base-commit origin/main.",
         )
-    raise InputError(
-        f"--base-commit {base!r} is not a commit in the git repository here.",
-        tip="Run wandb-pr inside a clone with the base branch fetched (git fetch origin "
-        "main), and pass e.g. --base-commit origin/main.",
+    chain = tuple(commits[skip:])
+    return replace(
+        settings,
+        baseline_commits=chain[:depth] if base_commit else (),
+        trend_commits=settings.trend_commits or (chain if settings.trend else ()),
     )
 
 

@@ -160,8 +160,18 @@ OPTIONS: tuple[Option, ...] = (
         metavar="N",
     ),
     Option(
+        "baseline-commits",
+        "with `baseline: base-commit`, pool the finished runs of this many nearest commits that "
+        "have any (assumes they are equivalent on the metrics)",
+        parser="int",
+        default="1",
+        low=1,
+        high=20,
+        metavar="K",
+    ),
+    Option(
         "base-sha",
-        "with `baseline: base-commit`, the base commit (on a laptop a git revision; "
+        "the base commit of `baseline: base-commit` and of `trend` (on a laptop a git revision; "
         "`--base-commit REV` also sets `--baseline base-commit`)",
         shown_default="the PR's base",
         aliases=("--base-commit",),
@@ -239,6 +249,31 @@ OPTIONS: tuple[Option, ...] = (
         "fail the gate (verdict `different-data`) when the sides used different data versions",
         parser="bool",
         default="false",
+    ),
+    Option(
+        "require-clean",
+        "fail the gate (verdict `uncommitted-changes`) when a compared run was trained with "
+        "uncommitted changes (needs W&B code saving on)",
+        parser="bool",
+        default="false",
+    ),
+    Option(
+        "trend",
+        "show the metrics over the last `N` base-branch commits that have finished runs "
+        "(0: no trend)",
+        parser="int",
+        default="0",
+        low=0,
+        high=50,
+        metavar="N",
+    ),
+    Option(
+        "trend-commits",
+        f"the base branch's commits for the trend, newest first ({_LIST}), instead of reading "
+        "them from git (runs of a repository not cloned here)",
+        parser="list",
+        action=False,
+        metavar="SHAS",
     ),
     Option(
         "fail-on-regression",

@@ -19,19 +19,34 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from wandb_pr.base_branch import base_branch_trend, nearest_baselines
 from wandb_pr.chart_plan import HISTORY_SAMPLES, MAX_CHARTS, plan_evidence, plan_history
 from wandb_pr.compare import compare
-from wandb_pr.compare.notices import Notice, evidence_notices
+from wandb_pr.compare.notices import (
+    Notice,
+    evidence_notices,
+    uncommitted_alert,
+    uncommitted_notices,
+)
 from wandb_pr.compare.provenance import commit_mismatches
 from wandb_pr.models import Run, RunSet
 from wandb_pr.notes import Note, Notes, ignore
 from wandb_pr.publish.files import write_atomically
 from wandb_pr.publish.outputs import append_text, write_outputs
 from wandb_pr.render.csv_report import render_csv
-from wandb_pr.render.json_report import comparison_document, notice_document, render_json
+from wandb_pr.render.json_report import (
+    comparison_document,
+    notice_document,
+    render_json,
+    trend_document,
+)
 from wandb_pr.render.markdown import SUMMARY_LIMIT, render_markdown
 from wandb_pr.render.report import Provenance, Report
-from wandb_pr.selection import Selection, build_selection, runs_of_nearest
+from wandb_pr.selection import (
+    Selection,
+    build_selection,
+    runs_of_nearest,
+)
 from wandb_pr.settings import Settings
 from wandb_pr.sources.interface import History, HistoryRequest, HistorySource, RunSource
 from wandb_pr.sources.results import history_of
@@ -136,6 +151,11 @@ def produce(
     if earlier:
         settings = replace(settings, candidate_commits=earlier)
         outcome = _produce_once(settings, source, context)
+    if settings.trend and settings.trend_commits:
+        report = outcome.report
+        trend, notices = base_branch_trend(settings, source, report, notes)
+        report = replace(report, trend=trend, notices=report.notices + notices)
+        outcome = replace(outcome, report=report)
     for warning in outcome.run_set.warnings:
         notes(Note("warning", warning, evidence=True))
     return outcome
@@ -192,7 +212,7 @@ def _produce_once(settings: Settings, source: RunSource, context: Context) -> Ou
         "found %d candidate and %d baseline runs", len(run_set.candidates), len(run_set.baselines)
     )
     run_set, sha, stale = _nearest_candidates(settings, run_set, selection.sha)
-    run_set, baseline_words = _nearest_baselines(settings, run_set, selection)
+    run_set, baseline_words, pooled = nearest_baselines(settings, run_set, selection)
     evidence = plan_evidence(run_set, named)
     missing_evidence: tuple[str, ...] = ()
     if evidence is not None:
@@ -214,9 +234,16 @@ def _produce_once(settings: Settings, source: RunSource, context: Context) -> Ou
         settings.metrics,
         require_same_data=settings.require_same_data,
         allow_missing=settings.allow_missing,
+        require_clean=settings.require_clean,
     )
     mismatches = commit_mismatches(run_set.candidates, settings.sha_key)
-    alerts = stale + missing_evidence + tuple(sentence for _, sentence in mismatches)
+    dirty = uncommitted_alert(run_set)
+    alerts = (
+        stale
+        + missing_evidence
+        + tuple(sentence for _, sentence in mismatches)
+        + ((dirty,) if dirty else ())
+    )
     notices = (
         *(Notice("stale-commit", sentence) for sentence in stale),
         *(
@@ -224,6 +251,8 @@ def _produce_once(settings: Settings, source: RunSource, context: Context) -> Ou
             for run_id, sentence in mismatches
         ),
         *evidence_notices(comparison, run_set),
+        *uncommitted_notices(run_set),
+        *((Notice("pooled-baselines", baseline_words),) if pooled else ()),
         *(Notice("history-left-out", sentence) for sentence in missing_evidence),
     )
     request = plan_history(comparison, named)
@@ -340,31 +369,6 @@ def _nearest_candidates(
     return replace(run_set, candidates=runs), commit, (alert,)
 
 
-def _nearest_baselines(
-    settings: Settings, run_set: RunSet, selection: Selection
-) -> tuple[RunSet, str]:
-    """With base-commit baselines, keep the runs of the nearest ancestor that has any."""
-    words = "; ".join(
-        ([selection.baselines.description] if selection.baselines else [])
-        + list(run_set.baseline_sources)
-    )
-    commits = settings.baseline_commits
-    if not commits:
-        return run_set, words
-    base, depth = commits[0][:7], len(commits) - 1
-    found = runs_of_nearest(run_set.baselines, commits, settings.sha_key)
-    if found is None:
-        words = f"no finished runs of base commit {base} or its {depth} nearest ancestors"
-        return replace(run_set, baselines=()), words
-    distance, commit, runs = found
-    if distance == 0:
-        words = f"finished runs of the base commit {base}"
-    else:
-        behind = "1 commit" if distance == 1 else f"{distance} commits"
-        words = f"finished runs of {commit[:7]}, {behind} behind the base commit {base}"
-    return replace(run_set, baselines=runs), words
-
-
 def _project_of(settings: Settings, run_set: RunSet) -> tuple[str, str]:
     """The project to name: the one asked for, else (offline runs) the one the runs share."""
     if settings.entity and settings.project:
@@ -432,5 +436,10 @@ def json_text(outcome: Outcome) -> str:
         extra={
             "comparison": comparison_document(outcome.report.comparison),
             "notices": [notice_document(n) for n in outcome.report.notices],
+            **(
+                {"trend": trend_document(outcome.report.trend)}
+                if outcome.report.trend is not None
+                else {}
+            ),
         },
     )

@@ -23,7 +23,15 @@ from typing import Any
 from wandb_pr.models import Run
 from wandb_pr.settings import ArtifactRef, Settings, is_hex_sha
 
-__all__ = ["Query", "Selection", "build_selection", "commits_filter", "runs_of_nearest"]
+__all__ = [
+    "Query",
+    "Selection",
+    "build_selection",
+    "commits_filter",
+    "runs_by_commit",
+    "runs_of_nearest",
+    "trend_selection",
+]
 
 FULL_SHA_LENGTH = 40
 
@@ -66,6 +74,9 @@ class Selection:
     """Remarks about how inputs were interpreted (e.g. run ids overriding a SHA)."""
     baseline_artifact: ArtifactRef | None = None
     """An artifact version whose producing run is also a baseline (fetched in the same request)."""
+    same_budget: bool = False
+    """Fetched within the deadline of the report's earlier requests (the trend's query), rather
+    than starting it."""
 
     @property
     def path(self) -> str:
@@ -114,6 +125,23 @@ def build_selection(
     )
 
 
+def trend_selection(settings: Settings) -> Selection:
+    """The finished runs of the trend's base-branch commits, in one query: summaries only."""
+    shas = settings.trend_commits
+    chosen = _all_of(
+        commits_filter(shas, settings), {"state": "finished"}, settings.candidate_filter
+    )
+    words = f"finished runs of the base branch's last {len(shas)} first-parent commits"
+    return Selection(
+        entity=settings.entity,
+        project=settings.project,
+        candidates=Query(chosen, words),
+        baselines=None,
+        page_size=settings.page_size,
+        same_budget=True,
+    )
+
+
 def _sha_filter(settings: Settings) -> tuple[dict[str, Any], str]:
     """The candidate criterion for a commit: config key (and W&B's recorded commit) match."""
     sha = settings.sha
@@ -149,10 +177,21 @@ def _sha_filter(settings: Settings) -> tuple[dict[str, Any], str]:
 
 
 def commits_filter(shas: tuple[str, ...], settings: Settings) -> dict[str, Any]:
-    """Runs of any of these full commit SHAs (config key, or W&B's recorded git commit)."""
-    alternatives: list[dict[str, Any]] = [{f"config.{settings.sha_key}": {"$in": list(shas)}}]
-    if settings.match_commit:
-        alternatives.append({"commit": {"$in": [sha.lower() for sha in shas]}})
+    """Runs of any of these commit SHAs (config key, or W&B's recorded git commit); full SHAs
+    in one ``$in`` each, abbreviated ones (given by hand) as prefixes."""
+    key = f"config.{settings.sha_key}"
+    full = [sha for sha in shas if len(sha) >= FULL_SHA_LENGTH or not is_hex_sha(sha)]
+    short = [sha.lower() for sha in shas if sha not in full]
+    alternatives: list[dict[str, Any]] = []
+    if full:
+        alternatives.append({key: {"$in": full}})
+        if settings.match_commit:
+            alternatives.append({"commit": {"$in": [sha.lower() for sha in full]}})
+    for prefix in short:
+        pattern = {"$regex": "^" + re.escape(prefix)}
+        alternatives.append({key: pattern})
+        if settings.match_commit:
+            alternatives.append({"commit": pattern})
     return alternatives[0] if len(alternatives) == 1 else {"$or": alternatives}
 
 
@@ -167,10 +206,35 @@ def runs_of_nearest(
     return None
 
 
+def runs_by_commit(
+    runs: Sequence[Run], commits: Sequence[str], sha_key: str, *, limit: int
+) -> list[tuple[int, str, tuple[Run, ...]]]:
+    """The runs of the first ``limit`` commits in ``commits`` that have any: (position, SHA,
+    runs) each, in the order of ``commits``; a run belongs to the first commit it matches."""
+    found: list[tuple[int, str, tuple[Run, ...]]] = []
+    taken: set[str] = set()
+    for position, sha in enumerate(commits):
+        if len(found) >= limit:
+            break
+        matching = tuple(r for r in runs if r.id not in taken and _run_of(r, sha, sha_key))
+        if matching:
+            found.append((position, sha, matching))
+            taken.update(r.id for r in matching)
+    return found
+
+
 def _run_of(run: Run, sha: str, sha_key: str) -> bool:
-    """Whether a run belongs to commit ``sha`` (full SHA) by config or recorded commit."""
+    """Whether a run belongs to commit ``sha`` by config or recorded commit (an abbreviated
+    hexadecimal SHA matches as a prefix)."""
     logged = run.config.get(sha_key)
-    return logged == sha or (run.commit or "").lower() == sha.lower()
+    if logged == sha or (run.commit or "").lower() == sha.lower():
+        return True
+    if len(sha) >= FULL_SHA_LENGTH or not is_hex_sha(sha):
+        return False
+    prefix = sha.lower()
+    return (isinstance(logged, str) and logged.lower().startswith(prefix)) or (
+        run.commit or ""
+    ).lower().startswith(prefix)
 
 
 def _baseline_query(settings: Settings, *, exclude: Mapping[str, Any]) -> Query | None:
@@ -181,7 +245,12 @@ def _baseline_query(settings: Settings, *, exclude: Mapping[str, Any]) -> Query 
         return Query(
             _all_of(chosen, {"state": "finished"}, settings.baseline_filter, {"$nor": [exclude]}),
             f"finished runs of base commit {base} or of the nearest of its "
-            f"{len(settings.baseline_commits) - 1} first-parent ancestors that has any",
+            f"{len(settings.baseline_commits) - 1} first-parent ancestors that has any"
+            + (
+                f" (the nearest {settings.baseline_pool} with runs pooled)"
+                if settings.baseline_pool > 1
+                else ""
+            ),
         )
     wanted: list[dict[str, Any]] = []
     words: list[str] = []

@@ -31,6 +31,7 @@ def run_to_dict(run: Run) -> dict[str, Any]:
         "summary": dict(run.summary),
         "history": {key: [list(p) for p in points] for key, points in run.history.items()},
         "artifacts": [dataclasses.asdict(a) | {"aliases": list(a.aliases)} for a in run.artifacts],
+        "uncommitted_bytes": run.uncommitted_bytes,
     }
 
 
@@ -68,4 +69,12 @@ def run_from_dict(data: Mapping[str, Any]) -> Run:
             )
             for a in data.get("artifacts") or ()
         ),
+        uncommitted_bytes=_size(data.get("uncommitted_bytes")),
     )
+
+
+def _size(value: object) -> int | None:
+    """A byte count, or ``None`` when absent or not a whole number."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None

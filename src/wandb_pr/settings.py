@@ -116,7 +116,16 @@ class Settings:
     """An artifact version (e.g. the model in production) whose producing run is a baseline."""
     baseline_commits: tuple[str, ...] = ()
     """A base commit and its first-parent ancestors, nearest first; the baselines are the
-    finished runs of the nearest one that has any."""
+    finished runs of the nearest one that has any (of the nearest :attr:`baseline_pool`)."""
+    baseline_pool: int = 1
+    """With :attr:`baseline_commits`: how many of the nearest commits that have finished runs
+    are pooled into the baselines."""
+    require_clean: bool = False
+    """A counted run trained with uncommitted changes fails the gate."""
+    trend: int = 0
+    """How many base-branch commits with finished runs the trend shows (0: no trend)."""
+    trend_commits: tuple[str, ...] = ()
+    """The base branch's first-parent commits the trend looks through, nearest first."""
 
     @property
     def path(self) -> str:

@@ -15,6 +15,7 @@ TABLE = {
     Verdict.REGRESSION: (Standing.FAILED, 1, 1, "failure", "failure", "failure"),
     Verdict.DIFFERENT_DATA: (Standing.FAILED, 1, 1, "failure", "failure", "failure"),
     Verdict.DIVERGED: (Standing.FAILED, 6, 6, "failure", "failure", "failure"),
+    Verdict.UNCOMMITTED_CHANGES: (Standing.FAILED, 11, 11, "failure", "failure", "failure"),
     Verdict.MISSING_METRIC: (Standing.MISSING, 7, 0, "failure", "neutral", "error"),
     Verdict.NO_BASELINE: (Standing.MISSING, 8, 0, "failure", "neutral", "error"),
     Verdict.NO_RUNS: (Standing.MISSING, 9, 0, "failure", "neutral", "error"),

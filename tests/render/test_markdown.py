@@ -353,6 +353,7 @@ def test_every_status_and_verdict_has_a_mark_and_words() -> None:
         Verdict.MISSING_METRIC: "⚠️",
         Verdict.DIVERGED: "❌",
         Verdict.DIFFERENT_DATA: "❌",
+        Verdict.UNCOMMITTED_CHANGES: "❌",
     }
     metric = reports.one_vs_one().comparison.metrics[0]
     labels = {s: fmt.status_label(replace(metric, status=s)) for s in MetricStatus}

@@ -5,7 +5,9 @@ commit), with ``HOME`` and ``WANDB_*`` pointing at a temporary directory. It wri
 ``OUT/wandb/``: a finished run with everything the reader maps (``full1``), a run that exits with
 code 1 (``crashed1``), a run resumed in a second directory (``resumed1``), a run written again
 under the same id without resuming (``rewritten1``), a run with a record
-spanning several 32 KiB blocks (``big1``), and a run whose process is SIGKILLed (``killed1``);
+spanning several 32 KiB blocks (``big1``), a run whose process is SIGKILLed (``killed1``), and
+two runs with code saving on: one from the clean tree (``clean1``), one after ``train.py`` (a
+tracked file) was changed (``dirty1``, whose ``files/diff.patch`` holds the change);
 and in ``OUT/open/`` a copy of ``killed1``'s log taken while the run was still open.
 
 The expected values live here too, so the tests compare against what was actually logged.
@@ -122,6 +124,18 @@ def make_big() -> None:
     run.finish()
 
 
+DIRTY_LINE = "lr = 0.02  # tried on the training box, never committed\n"
+"""The uncommitted change ``dirty1`` is trained with."""
+
+
+def make_saved_code() -> None:
+    """With code saving on: ``clean1`` from the clean tree, ``dirty1`` with ``train.py`` changed."""
+    _init(id="clean1", entity=ENTITY, project=PROJECT, save_code=True).finish()
+    with Path("train.py").open("a", encoding="utf-8") as script:
+        script.write(DIRTY_LINE)
+    _init(id="dirty1", entity=ENTITY, project=PROJECT, save_code=True).finish()
+
+
 def make_killed(ready: Path) -> None:
     """Log many rows, say so through ``ready``, then wait to be killed."""
     run = _init(id="killed1", entity=ENTITY, project=PROJECT)
@@ -140,6 +154,7 @@ def main(out: Path) -> None:
     make_crashed()
     make_twice()
     make_big()
+    make_saved_code()
     deadline = time.monotonic() + 60
     while not ready.exists() and child.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -67,7 +67,9 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Generated:
     for path in (repo, out, home):
         path.mkdir()
     _git(repo, "init", "-q")
-    _git(repo, "commit", "-q", "--allow-empty", "-m", "init")
+    (repo / "train.py").write_text("lr = 0.01\n", encoding="utf-8")
+    _git(repo, "add", "train.py")
+    _git(repo, "commit", "-q", "-m", "init")
     _git(repo, "remote", "add", "origin", REMOTE)
     env = {
         "PATH": os.environ.get("PATH", ""),
@@ -101,7 +103,16 @@ def runs(generated: Generated) -> dict[str, Run]:
 def test_finds_every_run_once(generated: Generated) -> None:
     """Each run is read once, whatever the latest-run link and the resumed run's two folders."""
     runs, _ = read(generated.wandb_dir)
-    assert sorted(runs) == ["big1", "crashed1", "full1", "killed1", "resumed1", "rewritten1"]
+    assert sorted(runs) == [
+        "big1",
+        "clean1",
+        "crashed1",
+        "dirty1",
+        "full1",
+        "killed1",
+        "resumed1",
+        "rewritten1",
+    ]
     assert (generated.wandb_dir / "latest-run").is_symlink()
 
 
@@ -306,12 +317,16 @@ def test_without_wandb_the_error_says_what_to_install(
 
 
 def test_examples_hold_a_baseline_and_three_candidate_seeds() -> None:
-    """examples/wandb reads cleanly: one baseline run, three candidate seeds, one of them worse."""
+    """examples/wandb reads cleanly: one baseline run, three candidate seeds, one of them worse,
+    and three runs of two earlier base-branch commits for the trend."""
     runs, warnings = read(EXAMPLES / "wandb")
     assert warnings == []
     assert all(run.state is RunState.FINISHED for run in runs.values())
     baseline = [run for run in runs.values() if "baseline" in run.tags]
-    candidates = [run for run in runs.values() if "baseline" not in run.tags]
+    candidates = [run for run in runs.values() if run.id.startswith("candidate")]
+    earlier = sorted(run.config["github_sha"][:7] for run in runs.values() if "old" in run.id)
+    assert earlier == ["5d0b2f8", "5d0b2f8", "c94e1a7"]
+    assert len(runs) == 7
     assert len(baseline) == 1
     assert len(candidates) == 3
     assert {run.config["seed"] for run in candidates} == {1, 2, 3}
@@ -400,3 +415,27 @@ def test_merge_commit_and_killed_runs_offline(generated: Generated, tmp_path: Pa
     out = io.StringIO()
     main([*argv[:-2], "--format", "markdown"], environ=pr, stdout=out, stderr=io.StringIO())
     assert f"- Trained on: GitHub's merge commit {generated.commit[:7]} (" in out.getvalue()
+
+
+def test_a_run_trained_with_uncommitted_changes_is_flagged(
+    generated: Generated, runs: dict[str, Run]
+) -> None:
+    """Real wandb with code saving on wrote files/diff.patch for the dirty tree only; its size
+    is the run's uncommitted_bytes, and a clean run (or one without code saving) has none."""
+    patch = generated.run_dir("dirty1") / "files" / "diff.patch"
+    assert made.DIRTY_LINE.strip() in patch.read_text(encoding="utf-8")
+    assert runs["dirty1"].uncommitted_bytes == patch.stat().st_size > 0
+    assert not (generated.run_dir("clean1") / "files" / "diff.patch").exists()
+    assert runs["clean1"].uncommitted_bytes is None
+    assert runs["full1"].uncommitted_bytes is None
+
+
+def test_require_clean_fails_on_an_offline_dirty_run(generated: Generated) -> None:
+    """The CLI flags the offline dirty run under the verdict and --require-clean fails the gate."""
+    size = (generated.run_dir("dirty1") / "files" / "diff.patch").stat().st_size
+    args = ["report", "--runs-dir", str(generated.wandb_dir), "--run-id", "dirty1"]
+    args += ["--baseline-run-id", "clean1", "--format", "markdown", "--fail-on-regression"]
+    for extra, code in (([], 7), (["--require-clean"], 11)):
+        out, err = io.StringIO(), io.StringIO()
+        assert main([*args, *extra], environ={}, stdout=out, stderr=err) == code, err.getvalue()
+        assert f"Run dirty1 ({size} B diff) was trained with uncommitted changes" in out.getvalue()

@@ -282,7 +282,7 @@ def test_a_record_cut_at_a_block_boundary_says_the_run_may_be_open() -> None:
 def test_real_wandb_files_read_cleanly() -> None:
     """The example runs written by wandb 0.31.0 read to the end without a warning."""
     paths = sorted(EXAMPLES.glob("*/*.wandb"))
-    assert len(paths) == 4
+    assert len(paths) == 7
     for path in paths:
         warnings: list[str] = []
         records = list(read_log(path, warn=warnings.append))

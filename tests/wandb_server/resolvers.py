@@ -318,6 +318,52 @@ class RunNode:
         store = self._project.store
         return artifact_connection(store, store.artifacts.outputs_of(self._path()), after, first)
 
+    def files(
+        self,
+        _info: Info,
+        names: list[str] | None = None,
+        after: str | None = None,
+        first: int | None = None,
+        pattern: str | None = None,
+    ) -> dict[str, Any]:
+        """``files(names, after, first)``: the run's saved files, those named only if any are
+        (``pattern``, a SQL ``LIKE`` in W&B, is not supported and refused)."""
+        if pattern:
+            raise GraphQLError("files(pattern:) is not supported by the test server")
+        saved = sorted(self._run.get("files", {}).items())
+        chosen = [(n, size) for n, size in saved if not names or n in names]
+        start = int(after) + 1 if after else 0
+        page = chosen[start : None if first is None else start + first]
+        edges = [
+            {
+                "cursor": str(start + i),
+                "node": {
+                    "id": b64(f"File:{self._path()}/{n}"),
+                    "name": n,
+                    "sizeBytes": size,
+                    "mimetype": "text/plain",
+                    "updatedAt": self._run["updatedAt"],
+                    "md5": None,
+                    "url": f"https://storage.test.invalid/{self._path()}/{n}",
+                    "directUrl": f"https://storage.test.invalid/{self._path()}/{n}",
+                },
+            }
+            for i, (n, size) in enumerate(page)
+        ]
+        return {
+            "edges": edges,
+            "pageInfo": {
+                "startCursor": edges[0]["cursor"] if edges else None,
+                "endCursor": edges[-1]["cursor"] if edges else None,
+                "hasNextPage": start + len(page) < len(chosen),
+                "hasPreviousPage": start > 0,
+            },
+        }
+
+    def fileCount(self, _info: Info) -> int:
+        """``fileCount``: how many files the run saved."""
+        return len(self._run.get("files", {}))
+
     def config(self, _info: Info) -> str:
         """``config``: wrapped values as a JSON string."""
         return _json_string_out(self._run["config"])

@@ -92,6 +92,7 @@ class RunStore:
         description: str | None = None,
         host: str | None = None,
         user: Mapping[str, Any] | None = None,
+        files: Mapping[str, int] | None = None,
     ) -> dict[str, Any]:
         """Add a run to ``entity/project`` (created if needed) and return its stored dict.
 
@@ -103,6 +104,8 @@ class RunStore:
         minute after the previous default (from 2024-01-01T12:00:00, naive UTC as W&B writes
         it), so default runs sort in insertion order; ``heartbeat_at`` defaults to
         ``created_at``. ``user`` overrides ``{"name": "Test User", "username": "tester"}``.
+        ``files`` are the run's saved files, name to size in bytes (e.g. ``{"diff.patch": 1234}``
+        for a run trained with uncommitted changes and code saving on).
         """
         with self.lock:
             data = self.add_project(entity, project)
@@ -141,6 +144,7 @@ class RunStore:
                 "systemMetrics": dict(system_metrics or {}),
                 "history": [dict(row) for row in history],
                 "events": [dict(row) for row in events],
+                "files": dict(files or {}),
             }
             data.runs.append(run)
             return run

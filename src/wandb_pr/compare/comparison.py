@@ -25,7 +25,10 @@ The verdict, the first that applies:
 7. ``pass``: every metric was compared on both sides, and none regressed.
 
 With ``require_same_data``, a ``pass`` or ``regression`` on different data versions becomes
-``different-data``.
+``different-data``. With ``require_clean``, a verdict that could still pass (any but
+``regression``, ``diverged`` and ``different-data``, which fail anyway) becomes
+``uncommitted-changes`` when a counted run, on either side, was trained with uncommitted changes
+(W&B saved a non-empty ``diff.patch`` with it).
 """
 
 from __future__ import annotations
@@ -151,6 +154,8 @@ class Comparison:
     """While candidates run: how many steps the baselines logged (``at step 14 of 30``)."""
     allow_missing: bool = False
     """The user accepted missing evidence (``--allow-missing``): it does not fail the gate."""
+    uncommitted: tuple[str, ...] = ()
+    """Ids of the counted runs (either side) trained with uncommitted changes."""
 
     @property
     def different_data(self) -> tuple[DataVersion, ...]:
@@ -213,6 +218,7 @@ def compare(
     max_auto_metrics: int = MAX_AUTO_METRICS,
     require_same_data: bool = False,
     allow_missing: bool = False,
+    require_clean: bool = False,
 ) -> Comparison:
     """Compare the candidates with the baselines; with no ``specs``, choose the metrics."""
     if not 0 < alpha < 1:
@@ -245,6 +251,9 @@ def compare(
     settled = verdict in (Verdict.PASS, Verdict.REGRESSION)
     if require_same_data and settled and any(v.differs for v in versions):
         verdict = Verdict.DIFFERENT_DATA
+    uncommitted = tuple(r.id for r in (*candidates, *baselines) if r.uncommitted)
+    if require_clean and uncommitted and verdict not in _FAILED_ANYWAY:
+        verdict = Verdict.UNCOMMITTED_CHANGES
     return Comparison(
         metrics=tuple(metrics),
         verdict=verdict,
@@ -259,7 +268,12 @@ def compare(
         at_step=at_step,
         baseline_steps=baseline_steps,
         allow_missing=allow_missing,
+        uncommitted=uncommitted,
     )
+
+
+_FAILED_ANYWAY = frozenset({Verdict.REGRESSION, Verdict.DIVERGED, Verdict.DIFFERENT_DATA})
+"""Verdicts that fail the gate whatever else is wrong; ``require_clean`` leaves them be."""
 
 
 def _verdict(

@@ -19,6 +19,10 @@ notices so that a later workflow step can act on them without parsing text. Code
 ``fetch``              something the run source said (a run id not found...)
 ``charts-left-out``    the history a chart draws could not be had in time (the report has none)
 ``history-left-out``   history the comparison reads could not be had (those values are missing)
+``uncommitted-changes`` the run was trained with uncommitted changes (W&B saved a ``diff.patch``
+                       with it; only known with code saving on) (run; ``size_bytes``)
+``pooled-baselines``   the baselines pool the runs of several base-branch commits (which, how many)
+``trend-skipped``      base-branch commits of the trend without finished runs were skipped
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from wandb_pr.compare.comparison import Comparison, counts_toward_stats
 from wandb_pr.compare.metric import MetricStatus, SideStats
 from wandb_pr.models import Run, RunSet
 
-__all__ = ["Notice", "evidence_notices"]
+__all__ = ["Notice", "evidence_notices", "size_text", "uncommitted_alert", "uncommitted_notices"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,50 @@ class Notice:
     """For unreadable offline runs: the run's folder."""
     suggestions: tuple[str, ...] = ()
     """For ``metric-not-found``: the nearest existing names."""
+    size_bytes: int | None = None
+    """For ``uncommitted-changes``: the size of the run's saved diff."""
+
+
+def uncommitted_notices(run_set: RunSet) -> tuple[Notice, ...]:
+    """One notice per run W&B saved a non-empty ``diff.patch`` with (either side)."""
+    return tuple(
+        Notice(
+            "uncommitted-changes",
+            f"{side.capitalize()} run {run.name} ({run.id}) was trained with uncommitted "
+            f"changes: {size_text(run.uncommitted_bytes or 0)} diff",
+            run=run.id,
+            side=side,
+            size_bytes=run.uncommitted_bytes,
+        )
+        for side, runs in (("candidate", run_set.candidates), ("baseline", run_set.baselines))
+        for run in runs
+        if run.uncommitted
+    )
+
+
+def uncommitted_alert(run_set: RunSet) -> str | None:
+    """One sentence naming the runs trained with uncommitted changes, or ``None``."""
+    dirty = [r for r in (*run_set.candidates, *run_set.baselines) if r.uncommitted]
+    if not dirty:
+        return None
+    shown = ", ".join(f"{r.name} ({size_text(r.uncommitted_bytes or 0)} diff)" for r in dirty[:5])
+    more = f" and {len(dirty) - 5} more" if len(dirty) > 5 else ""
+    verb = "was" if len(dirty) == 1 else "were"
+    subject = "Run" if len(dirty) == 1 else f"{len(dirty)} runs"
+    return (
+        f"{subject} {shown}{more} {verb} trained with uncommitted changes: the results are not "
+        "those of the commit alone."
+    )
+
+
+def size_text(size: int) -> str:
+    """A byte count as people read it: ``512 B``, ``1.2 KB``, ``3.4 MB``."""
+    value = float(size)
+    for unit in ("B", "KB", "MB"):
+        if value < 1000:
+            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} GB"
 
 
 def evidence_notices(comparison: Comparison, run_set: RunSet) -> tuple[Notice, ...]:

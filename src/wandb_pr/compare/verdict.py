@@ -20,8 +20,9 @@ class Standing(str, enum.Enum):
     PASSED = "passed"
     """Every metric was compared on both sides and none regressed."""
     FAILED = "failed"
-    """The candidates are worse: a regression, a divergence, or different data when the same
-    was required. ``allow-missing`` never excuses these."""
+    """The candidates are worse, or not what they claim: a regression, a divergence, different
+    data when the same was required, uncommitted code when clean trees were required.
+    ``allow-missing`` never excuses these."""
     WAITING = "waiting"
     """Candidate runs may still finish."""
     MISSING = "missing"
@@ -40,6 +41,8 @@ class Verdict(str, enum.Enum):
     DIVERGED = "diverged"
     DIFFERENT_DATA = "different-data"
     """Candidates and baselines used different data versions, and the same was required."""
+    UNCOMMITTED_CHANGES = "uncommitted-changes"
+    """A counted run was trained with uncommitted changes, and clean trees were required."""
 
     @property
     def standing(self) -> Standing:
@@ -47,7 +50,10 @@ class Verdict(str, enum.Enum):
         if self is Verdict.PASS:
             return Standing.PASSED
         elif (
-            self is Verdict.REGRESSION or self is Verdict.DIVERGED or self is Verdict.DIFFERENT_DATA
+            self is Verdict.REGRESSION
+            or self is Verdict.DIVERGED
+            or self is Verdict.DIFFERENT_DATA
+            or self is Verdict.UNCOMMITTED_CHANGES
         ):
             return Standing.FAILED
         elif self is Verdict.PENDING:

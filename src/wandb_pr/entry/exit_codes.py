@@ -14,9 +14,11 @@
 * 8 - ``--fail-on-regression``: no baseline run to compare with;
 * 9 - ``--fail-on-regression``: no finished candidate run;
 * 10 - ``--fail-on-regression``: candidate runs are not finished (verdict pending);
+* 11 - ``--fail-on-regression`` with ``--require-clean``: a counted run was trained with
+  uncommitted changes (verdict ``uncommitted-changes``);
 * 130 - interrupted.
 
-Codes 7-10 become 0 with ``--allow-missing``; 1 and 6 never do.
+Codes 7-10 become 0 with ``--allow-missing``; 1, 6 and 11 never do.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ __all__ = [
     "EXIT_PENDING",
     "EXIT_PUBLISH",
     "EXIT_REGRESSION",
+    "EXIT_UNCOMMITTED",
     "exit_code_for",
     "gate_exit_code",
 ]
@@ -56,6 +59,7 @@ EXIT_MISSING_METRIC = 7
 EXIT_NO_BASELINE = 8
 EXIT_NO_RUNS = 9
 EXIT_PENDING = 10
+EXIT_UNCOMMITTED = 11
 EXIT_INTERRUPTED = 130
 
 
@@ -83,6 +87,8 @@ def gate_exit_code(verdict: Verdict, *, allow_missing: bool) -> int:
         return EXIT_REGRESSION
     elif verdict is Verdict.DIVERGED:
         return EXIT_DIVERGED
+    elif verdict is Verdict.UNCOMMITTED_CHANGES:
+        return EXIT_UNCOMMITTED
     elif verdict is Verdict.MISSING_METRIC:
         return EXIT_MISSING_METRIC
     elif verdict is Verdict.NO_BASELINE:

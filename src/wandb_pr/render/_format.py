@@ -22,6 +22,7 @@ from wandb_pr.compare import (
     Verdict,
 )
 from wandb_pr.compare._exhaustive import unhandled
+from wandb_pr.compare.notices import size_text
 from wandb_pr.compare.provenance import DataVersion
 from wandb_pr.render.report import Report
 
@@ -262,12 +263,31 @@ def headline(report: Report, *, escape: Callable[..., str], code: Callable[[str]
             if m.status is MetricStatus.DIVERGED
         ]
         return "diverged, " + "; ".join(diverged[:3]) + " (the baselines' values are finite)"
+    elif verdict is Verdict.UNCOMMITTED_CHANGES:
+        return uncommitted_headline(report, escape=escape)
     elif verdict is Verdict.DIFFERENT_DATA:
         return "evaluated on different data: " + ", ".join(
             escape(different_data_text(v), max_length=120) for v in comparison.different_data[:3]
         )
     else:
         raise unhandled(verdict)
+
+
+def uncommitted_headline(report: Report, *, escape: Callable[..., str]) -> str:
+    """``trained with uncommitted changes: run a (1.2 KB diff)``, for ``require-clean``."""
+    runs = {r.id: r for r in (*report.run_set.candidates, *report.run_set.baselines)}
+    shown = [
+        f"{escape(runs[i].name, max_length=40)} ({size_text(runs[i].uncommitted_bytes or 0)} diff)"
+        for i in report.comparison.uncommitted[:3]
+        if i in runs
+    ]
+    more = len(report.comparison.uncommitted) - len(shown)
+    return (
+        "trained with uncommitted changes: "
+        + ", ".join(shown)
+        + (f" and {more} more" if more > 0 else "")
+        + " (require-clean)"
+    )
 
 
 def different_data_text(version: DataVersion) -> str:

@@ -2,13 +2,13 @@
 
 Columns: ``run.url, run.name, run.tags, run.id, run.entity, run.project, github_sha,
 run.description``, one per metric, ``_<config key>`` per config key, ``__eval.category``
-(``candidate`` or ``baseline``), then wandb-pr's additions ``run.state, run.commit,
-run.created_at, run.group, run.job_type`` and one ``artifact.<name>`` column per input artifact
-used (the versions, e.g. ``v3``). Cells are written as the original's pandas export
-wrote them (tags as a Python list literal), except that an empty cell means only "not logged":
-NaN and infinities are written ``NaN``, ``inf`` and ``-inf``. Config keys are looked up as the
-Markdown report looks them up (``model.depth`` reads the nested config ``{"model": {"depth":
-4}}``).
+(``candidate`` or ``baseline``), then wandb-pr's additions ``run.state, run.commit, run.created_at,
+run.group, run.job_type, run.uncommitted_bytes`` (the size of the diff of uncommitted changes W&B
+saved with the run; empty when none was saved) and one ``artifact.<name>`` column per input
+artifact used (the versions, e.g. ``v3``). Cells are written as the original's pandas export wrote
+them (tags as a Python list literal), except that an empty cell means only "not logged": NaN and
+infinities are written ``NaN``, ``inf`` and ``-inf``. Config keys are looked up as the Markdown
+report looks them up (``model.depth`` reads the nested config ``{"model": {"depth": 4}}``).
 """
 
 from __future__ import annotations
@@ -35,7 +35,14 @@ SEED_LEADING_COLUMNS = (
     "github_sha",
     "run.description",
 )
-EXTRA_COLUMNS = ("run.state", "run.commit", "run.created_at", "run.group", "run.job_type")
+EXTRA_COLUMNS = (
+    "run.state",
+    "run.commit",
+    "run.created_at",
+    "run.group",
+    "run.job_type",
+    "run.uncommitted_bytes",
+)
 
 
 def render_csv(
@@ -83,6 +90,7 @@ def render_csv(
                 run.created_at,
                 run.group,
                 run.job_type,
+                run.uncommitted_bytes,
                 *(_versions(run, name) for name in artifact_names),
             ]
             writer.writerow([_cell(value) for value in row])

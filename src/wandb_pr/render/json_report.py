@@ -19,6 +19,7 @@ from typing import Any
 from wandb_pr import __version__
 from wandb_pr.compare import Comparison
 from wandb_pr.compare.notices import Notice
+from wandb_pr.compare.trend import Trend
 from wandb_pr.models import Run, RunSet
 from wandb_pr.selection import Query, Selection
 from wandb_pr.serialize import run_to_dict
@@ -29,6 +30,7 @@ __all__ = [
     "comparison_document",
     "notice_document",
     "render_json",
+    "trend_document",
 ]
 
 REPORT_FORMAT = "wandb-pr-report"
@@ -98,6 +100,13 @@ def comparison_document(comparison: Comparison) -> dict[str, Any]:
         data["source"] = metric.source or "summary"
         data["no_noise_estimate"] = metric.no_noise_estimate
     return document
+
+
+def trend_document(trend: Trend | None) -> dict[str, Any] | None:
+    """The base branch's trend as JSON-able data (points oldest first, this change last)."""
+    if trend is None:
+        return None
+    return dataclasses.asdict(trend)
 
 
 def notice_document(notice: Notice) -> dict[str, Any]:

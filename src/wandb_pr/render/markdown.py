@@ -37,6 +37,7 @@ from wandb_pr.render.charts import (
 )
 from wandb_pr.render.escape import escape_markdown, escape_terminal, mermaid_label, safe_url
 from wandb_pr.render.report import Report
+from wandb_pr.render.trend import markdown_trend
 
 __all__ = ["COMMENT_LIMIT", "SUMMARY_LIMIT", "render_markdown"]
 
@@ -140,6 +141,7 @@ class _Parts:
                 blocks.append(f"_Charts left out to fit {self.limit:,} characters._")
                 if layout.sparklines and self.sparks:
                     blocks.append(self._trends())
+        blocks.append(markdown_trend(self.report.trend, charts=layout.charts))
         blocks.append(self.provenance)
         return "\n\n".join(b for b in blocks if b) + "\n"
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from wandb_pr.compare import Comparison
 from wandb_pr.compare.notices import Notice
+from wandb_pr.compare.trend import Trend
 from wandb_pr.models import RunSet
 
 __all__ = ["Provenance", "Report"]
@@ -54,3 +55,5 @@ class Report:
     whose config and git commit disagree...), shown right under the verdict."""
     notices: tuple[Notice, ...] = ()
     """Every warning the report shows, as data (the JSON report lists them)."""
+    trend: Trend | None = None
+    """The metrics over the base branch's recent commits (``trend``); ``None`` when not asked."""

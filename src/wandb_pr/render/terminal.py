@@ -19,6 +19,7 @@ from wandb_pr.render import _format as fmt
 from wandb_pr.render import _summary as summ
 from wandb_pr.render.escape import escape_terminal
 from wandb_pr.render.report import Report
+from wandb_pr.render.trend import terminal_trend
 
 __all__ = ["WIDTH", "render_terminal"]
 
@@ -86,6 +87,8 @@ def render_terminal(report: Report, *, color: bool, width: int = WIDTH) -> str:
         lines.append("")
         lines.append(f"{title} ({len(runs_of)}):")
         lines.extend(_run_lines(runs_of))
+    trend = terminal_trend(report.trend)
+    lines.extend(["", *trend] if trend else [])
     lines.append("")
     lines.extend(_provenance(report))
     return "\n".join(lines) + "\n"
@@ -110,6 +113,7 @@ def _verdict_colour(verdict: Verdict) -> str:
         verdict is Verdict.REGRESSION
         or verdict is Verdict.DIFFERENT_DATA
         or verdict is Verdict.DIVERGED
+        or verdict is Verdict.UNCOMMITTED_CHANGES
     ):
         return _RED
     elif (

@@ -32,7 +32,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from types import ModuleType
@@ -40,7 +40,7 @@ from typing import Any
 
 from wandb_pr.errors import OfflineRunError
 from wandb_pr.models import HistoryPoint, Run, RunState, UnreadableRun
-from wandb_pr.sources.wandb_keys import INTERNAL_CONFIG_KEYS
+from wandb_pr.sources.wandb_keys import DIFF_FILE, INTERNAL_CONFIG_KEYS
 from wandb_pr.sources.wandb_log import read_log
 
 __all__ = ["OfflineRuns", "read_offline_dir", "read_offline_runs"]
@@ -98,7 +98,8 @@ def read_offline_dir(directory: Path, *, warn: Warn) -> OfflineRuns:
         for _, path in sorted(sessions):
             _read_session(path, builder, pb, note)
         if builder.has_run_record:
-            runs.append(builder.build(warn))
+            diff = max((_diff_size(path) for _, path in sessions), default=0)
+            runs.append(replace(builder.build(warn), uncommitted_bytes=diff or None))
         else:
             folder = sorted(sessions)[-1][1]
             unreadable.append(
@@ -106,6 +107,17 @@ def read_offline_dir(directory: Path, *, warn: Warn) -> OfflineRuns:
             )
     ordered = sorted(runs, key=lambda run: (run.created_at or "", run.id))
     return OfflineRuns(tuple(ordered), tuple(sorted(unreadable, key=lambda u: u.folder)))
+
+
+def _diff_size(path: Path) -> int:
+    """The size of ``files/diff.patch`` beside a run's ``.wandb`` file (0 when there is none).
+
+    ``wandb`` writes it with code saving on when the git tree had uncommitted changes.
+    """
+    try:
+        return (path.parent / "files" / DIFF_FILE).stat().st_size
+    except OSError:
+        return 0
 
 
 def _unreadable_reason(path: Path, problems: list[str]) -> str:

@@ -164,8 +164,9 @@ class WandbRunSource:
 
     def fetch(self, selection: Selection) -> RunSet:
         """Page through both sides together until neither has more runs."""
-        self._client.start_budget()
-        self._have = {}
+        if not selection.same_budget:
+            self._client.start_budget()
+            self._have = {}
         self._entity, self._project = selection.entity, selection.project
         sides: dict[str, Query] = {"candidates": selection.candidates}
         if selection.baselines is not None:

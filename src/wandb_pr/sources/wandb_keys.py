@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-__all__ = ["INTERNAL_CONFIG_KEYS"]
+__all__ = ["DIFF_FILE", "INTERNAL_CONFIG_KEYS"]
 
 INTERNAL_CONFIG_KEYS = frozenset({"_wandb", "wandb_version"})
 """Config keys W&B keeps for itself; never shown or compared."""
+
+DIFF_FILE = "diff.patch"
+"""The file ``wandb`` saves with a run (code saving on) holding the uncommitted changes of the
+git tree it started from; offline under the run's ``files/`` folder."""

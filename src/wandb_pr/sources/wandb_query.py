@@ -17,7 +17,7 @@ from typing import Any, TypeGuard
 
 from wandb_pr.errors import WandbQueryError
 from wandb_pr.models import ArtifactUse, HistoryPoint, Run, RunState
-from wandb_pr.sources.wandb_keys import INTERNAL_CONFIG_KEYS
+from wandb_pr.sources.wandb_keys import DIFF_FILE, INTERNAL_CONFIG_KEYS
 
 __all__ = [
     "HISTORY_DOCUMENT",
@@ -38,7 +38,8 @@ _RUN_FIELDS = (
     "user { username } config summaryMetrics "
     f"inputArtifacts(first: {ARTIFACTS_PER_RUN}) {{ edges {{ node {{ versionIndex digest "
     "artifactType { name } artifactSequence { name project { name entity { name } } } "
-    "aliases { alias } } } }"
+    "aliases { alias } } } } "
+    f'files(names: ["{DIFF_FILE}"]) {{ edges {{ node {{ name sizeBytes }} }} }}'
 )
 
 
@@ -134,7 +135,19 @@ def parse_run(
         summary=_json_object(node.get("summaryMetrics"), "summaryMetrics", run_id),
         history=parse_history(node.get("sampledHistory"), history_keys),
         artifacts=_artifacts(node.get("inputArtifacts")),
+        uncommitted_bytes=_diff_size(node.get("files")),
     )
+
+
+def _diff_size(raw: object) -> int | None:
+    """The size of the run's ``diff.patch`` among its ``files``, or ``None`` without one."""
+    edges = as_mapping(raw).get("edges")
+    for edge in edges if isinstance(edges, list) else ():
+        node = as_mapping(as_mapping(edge).get("node"))
+        size = node.get("sizeBytes")
+        if node.get("name") == DIFF_FILE and isinstance(size, int) and not isinstance(size, bool):
+            return max(size, 0) or None
+    return None
 
 
 def unwrap_config(raw: Mapping[str, Any]) -> dict[str, Any]:
