@@ -94,7 +94,7 @@ def test_trend_over_ten_base_commits_costs_one_more_wandb_request(
     skipped = [n["message"] for n in report["notices"] if n["code"] == "trend-skipped"]
     assert skipped == ["Trend: 3 base-branch commit(s) without finished runs skipped."]
     body = github_server.comments("octo", "app", 7)[0]["body"]
-    assert "<details><summary>Trend on the base branch: val\\_acc over 5 commits</summary>" in body
+    assert "<details><summary>Trend on the base branch: val_acc over 5 commits</summary>" in body
     assert '  x-axis ["3333333", "5555555", "6666666", "8888888", "aaaaaaa", "this change"]' in body
     html = cmarkgfm.github_flavored_markdown_to_html(
         body, options=cmarkgfm.Options.CMARK_OPT_UNSAFE

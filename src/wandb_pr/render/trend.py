@@ -38,7 +38,7 @@ def markdown_trend(trend: Trend | None, *, charts: bool = True) -> str:
         body.append(_markdown_table(trend, numbered))
     summary = "Trend on the base branch"
     if trend.metrics and trend.points:
-        names = ", ".join(escape_markdown(m, max_length=40) for m in trend.metrics)
+        names = ", ".join(mermaid_label(m, max_length=40) for m in trend.metrics)
         summary += f": {names} over {plural(len(trend.commits), 'commit')}"
     return f"<details><summary>{summary}</summary>\n\n" + "\n\n".join(body) + "\n\n</details>"
 
