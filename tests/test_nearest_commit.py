@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.factories import make_run
+from tests.git_repo import linear_repo
 from wandb_pr.entry.cli import main
 from wandb_pr.pipeline import Context, produce
 from wandb_pr.selection import build_selection
@@ -105,24 +105,9 @@ def test_stale_results_from_an_earlier_commit() -> None:
     )
 
 
-def git(repo: Path, *args: str) -> str:
-    """Run git in ``repo``."""
-    return subprocess.run(
-        ["git", "-C", str(repo), "-c", "user.email=t@e", "-c", "user.name=t", *args],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-
-
 def test_cli_base_commit_with_local_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """--base-commit walks first parents with git and reports the nearest ancestor's runs."""
-    repo = tmp_path / "repo"
-    git(tmp_path, "init", "-q", str(repo))
-    shas = []
-    for i in range(4):
-        git(repo, "commit", "-q", "--allow-empty", "-m", f"c{i}")
-        shas.append(git(repo, "rev-parse", "HEAD"))
+    repo, shas = linear_repo(tmp_path, 4)
     snapshot = tmp_path / "snap.json"
     snapshot.write_text(
         json.dumps(

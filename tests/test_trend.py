@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import cmarkgfm
 import pytest
 
 from tests.factories import make_run
+from tests.git_repo import linear_repo
 from tests.github_server import GitHubTestServer
 from tests.test_action_publish import HEAD, run_action, runner  # noqa: F401 - the fixture
 from tests.wandb_server import WandbTestServer
@@ -122,24 +122,9 @@ def test_trend_query_asks_for_summaries_of_the_chain_only(
     assert {"state": "finished"} in filters["$and"]
 
 
-def git(repo: Path, *args: str) -> str:
-    """Run git in ``repo``."""
-    return subprocess.run(
-        ["git", "-C", str(repo), "-c", "user.email=t@e", "-c", "user.name=t", *args],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-
-
 def test_cli_trend_from_a_local_clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """On a laptop the chain comes from local git: --base-sha names the base branch's tip."""
-    repo = tmp_path / "repo"
-    git(tmp_path, "init", "-q", str(repo))
-    shas = []
-    for i in range(4):
-        git(repo, "commit", "-q", "--allow-empty", "-m", f"c{i}")
-        shas.append(git(repo, "rev-parse", "HEAD"))
+    repo, shas = linear_repo(tmp_path, 4)
     runs: list[dict[str, Any]] = [
         {
             "id": "cand",
