@@ -29,7 +29,8 @@ from wandb_pr.compare.notices import (
     uncommitted_notices,
 )
 from wandb_pr.compare.provenance import commit_mismatches
-from wandb_pr.models import Run, RunSet
+from wandb_pr.history import with_chart_history, with_evidence
+from wandb_pr.models import RunSet
 from wandb_pr.notes import Note, Notes, ignore
 from wandb_pr.publish.files import write_atomically
 from wandb_pr.publish.outputs import append_text, write_outputs
@@ -48,8 +49,7 @@ from wandb_pr.selection import (
     runs_of_nearest,
 )
 from wandb_pr.settings import Settings
-from wandb_pr.sources.interface import History, HistoryRequest, HistorySource, RunSource
-from wandb_pr.sources.results import history_of
+from wandb_pr.sources.interface import RunSource
 from wandb_pr.sources.snapshot import snapshot_document
 
 __all__ = ["Context", "Destinations", "Outcome", "Waiting", "produce", "write_files"]
@@ -216,7 +216,7 @@ def _produce_once(settings: Settings, source: RunSource, context: Context) -> Ou
     evidence = plan_evidence(run_set, named)
     missing_evidence: tuple[str, ...] = ()
     if evidence is not None:
-        run_set, missing_evidence = _with_evidence(source, evidence, run_set)
+        run_set, missing_evidence = with_evidence(source, evidence, run_set)
     entity, project = _project_of(settings, run_set)
     provenance = Provenance(
         project_url=context.project_url,
@@ -257,70 +257,13 @@ def _produce_once(settings: Settings, source: RunSource, context: Context) -> Ou
     )
     request = plan_history(comparison, named)
     if request is not None:
-        run_set, left_out = _with_history(source, request, run_set)
+        run_set, left_out = with_chart_history(source, request, run_set)
         alerts += left_out
         notices += tuple(Notice("charts-left-out", sentence) for sentence in left_out)
     report = Report(
         comparison, run_set, provenance, settings.config_keys, alerts=alerts, notices=notices
     )
     return Outcome(selection, report)
-
-
-def _fetch_history(source: RunSource, request: HistoryRequest, run_set: RunSet) -> History:
-    """The requested history, from a source that fetches it apart or from the runs."""
-    if isinstance(source, HistorySource):
-        return source.fetch_history(request, run_set)
-    return History(history_of(request, run_set))
-
-
-def _with_evidence(
-    source: RunSource, request: HistoryRequest, run_set: RunSet
-) -> tuple[RunSet, tuple[str, ...]]:
-    """The runs with the history the comparison reads added, and an alert if it is missing."""
-    history = _fetch_history(source, request, run_set)
-
-    def added(run: Run) -> Run:
-        points = history.points.get(run.id)
-        return replace(run, history={**run.history, **points}) if points else run
-
-    alerts: tuple[str, ...] = ()
-    if history.left_out is not None:
-        alerts = (
-            f"History the comparison needs (values at the running candidates' step, or of "
-            f"metrics only logged as history) was left out: {history.left_out}. Those values "
-            "are missing from the comparison.",
-        )
-    candidates, baselines = (
-        tuple(map(added, run_set.candidates)),
-        tuple(map(added, run_set.baselines)),
-    )
-    return replace(run_set, candidates=candidates, baselines=baselines), alerts
-
-
-def _with_history(
-    source: RunSource, request: HistoryRequest, run_set: RunSet
-) -> tuple[RunSet, tuple[str, ...]]:
-    """The runs with exactly the history the charts draw, and an alert if it could not be had."""
-    history = _fetch_history(source, request, run_set)
-    alerts: tuple[str, ...] = ()
-    if history.left_out is not None:
-        alerts = (
-            f"Charts left out: {history.left_out}. The verdict and the tables rest on the run "
-            "summaries, which are complete.",
-        )
-
-    def charted(run: Run) -> Run:
-        points = history.points.get(run.id, {})
-        return run if points == run.history else replace(run, history=points)
-
-    return (
-        replace(
-            run_set,
-            candidates=tuple(map(charted, run_set.candidates)),
-            baselines=tuple(map(charted, run_set.baselines)),
-        ),
-        alerts,
-    )
 
 
 def _trained_on(settings: Settings, run_set: RunSet) -> str:
