@@ -391,6 +391,9 @@ def test_an_empty_runs_dir_says_so(tmp_path: Path) -> None:
     code, out, _ = _report(tmp_path, "--sha", "0" * 40, "--format", "markdown")
     assert code == 9
     assert out.splitlines()[0] == f"### ⚠️ wandb-pr: no offline runs under {escape_path(tmp_path)}"
+    code, text, _ = _report(tmp_path, "--sha", "0" * 40, "--format", "text")
+    assert code == 9
+    assert "0 candidate runs of commit 0000000 vs 0 baseline runs" in text  # no project: no "in /"
 
 
 @pytest.mark.slow

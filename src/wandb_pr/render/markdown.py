@@ -337,6 +337,8 @@ def _candidate_label(report: Report) -> str:
 
 def _project_link(report: Report) -> str:
     prov = report.provenance
+    if not (prov.entity or prov.project):  # offline runs of several projects name none
+        return ""
     label = escape_markdown(f"{prov.entity}/{prov.project}", max_length=120)
     url = safe_url(prov.project_url)
     return f"[{label}]({url})" if url else label

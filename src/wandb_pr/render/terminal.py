@@ -147,7 +147,9 @@ def _status_colour(status: MetricStatus) -> str:
 
 def _intro(report: Report) -> str:
     prov = report.provenance
-    project = escape_terminal(f"{prov.entity}/{prov.project}", max_length=120)
+    project = ""  # offline runs of several projects name none
+    if prov.entity or prov.project:
+        project = escape_terminal(f"{prov.entity}/{prov.project}", max_length=120)
     return summ.sides_text(report, escape=escape_terminal, code=lambda s: s, project=project)
 
 
