@@ -250,19 +250,23 @@ def test_running_candidates_are_compared_at_their_step(wandb_server: WandbTestSe
 def test_unfinished_states_make_the_verdict_pending(
     wandb_server: WandbTestServer, state: str
 ) -> None:
-    """preempting, pending and unknown states are not finished: pending, exit 10, listed."""
+    """preempting, pending and unknown states are not finished: pending, exit 10, listed with
+    W&B's own word for the state."""
     add(wandb_server, "c0", {"acc": 0.9})
     add(wandb_server, "c1", {"acc": 0.1}, state=state)
     baseline(wandb_server, "b0", {"acc": 0.9})
     baseline(wandb_server, "b1", {"acc": 0.1}, state="preempted")
     code, document, markdown = report(wandb_server, "--baseline-tag", "baseline", "--metric", "acc")
     assert (code, document["comparison"]["verdict"]) == (10, "pending")
-    shown = "unknown" if state == "zombie" else state
-    assert f"| {shown} (not finished) |" in markdown
+    assert f"| {state} (not finished) |" in markdown  # "zombie", not "unknown"
     assert "b1 (preempted)" in markdown  # left out, and said so
     assert document["comparison"]["counted_baselines"] == ["b0"]
-    codes = {(n["code"], n.get("run")) for n in document["notices"]}
-    assert {(f"state-{shown}", "c1"), ("state-preempted", "b1")} <= codes
+    code_of_state = "unknown" if state == "zombie" else state  # codes are a closed set
+    notices = {(n["code"], n.get("run")): n["message"] for n in document["notices"]}
+    assert {(f"state-{code_of_state}", "c1"), ("state-preempted", "b1")} <= set(notices)
+    assert (
+        f"is {state}: only finished runs are evidence" in notices[(f"state-{code_of_state}", "c1")]
+    )
 
 
 def test_merge_commit_runs_are_candidates_on_pull_requests(

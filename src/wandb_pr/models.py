@@ -52,6 +52,15 @@ class RunState(str, enum.Enum):
                 pass
         return cls.UNKNOWN
 
+    @classmethod
+    def read(cls, raw: object) -> tuple[RunState, str | None]:
+        """The member, and W&B's own word when it is one wandb-pr does not know (kept to show
+        it, at most 40 characters; ``None`` for a known state or no word at all)."""
+        state = cls.parse(raw)
+        if state is cls.UNKNOWN and isinstance(raw, str) and raw.strip():
+            return state, raw.strip()[:40]
+        return state, None
+
     @property
     def may_finish(self) -> bool:
         """Whether a run in this state may still finish (running, queued, being preempted, or
@@ -120,10 +129,20 @@ class Run:
     """Sampled history per metric, ordered by step; only for the metrics that were asked for."""
     artifacts: tuple[ArtifactUse, ...] = ()
     """Artifact versions the run used as inputs (data versions, models evaluated)."""
+    state_text: str | None = None
+    """W&B's own word for a state wandb-pr does not know (``state`` is then ``UNKNOWN``);
+    ``None`` for a known state. Run data: escape it wherever it is shown."""
     uncommitted_bytes: int | None = None
     """Size of the ``diff.patch`` W&B saved with the run: the uncommitted changes of the git
     tree it was started from. Only written with code saving on; ``None`` when there is none
     (a clean tree, or code saving off: nothing is known either way)."""
+
+    @property
+    def state_label(self) -> str:
+        """The state as shown: W&B's own word for one wandb-pr does not know, else the member's."""
+        if self.state is RunState.UNKNOWN and self.state_text:
+            return self.state_text
+        return self.state.value
 
     @property
     def short_commit(self) -> str | None:

@@ -18,7 +18,7 @@ def run_to_dict(run: Run) -> dict[str, Any]:
         "name": run.name,
         "entity": run.entity,
         "project": run.project,
-        "state": run.state.value,
+        "state": run.state_label,
         "url": run.url,
         "tags": list(run.tags),
         "group": run.group,
@@ -38,12 +38,14 @@ def run_to_dict(run: Run) -> dict[str, Any]:
 def run_from_dict(data: Mapping[str, Any]) -> Run:
     """Rebuild a run from :func:`run_to_dict`'s output (raises KeyError, TypeError, ValueError)."""
     history = data.get("history") or {}
+    state, state_text = RunState.read(data.get("state"))
     return Run(
         id=str(data["id"]),
         name=str(data.get("name") or data["id"]),
         entity=str(data.get("entity") or ""),
         project=str(data.get("project") or ""),
-        state=RunState.parse(data.get("state")),
+        state=state,
+        state_text=state_text,
         url=data.get("url"),
         tags=tuple(str(t) for t in data.get("tags") or ()),
         group=data.get("group"),

@@ -380,3 +380,18 @@ def test_every_status_and_verdict_has_a_mark_and_words() -> None:
 def test_format_number(value: float, text: str) -> None:
     """Numbers get about four significant digits, fixed-point in the usual range."""
     assert fmt.format_number(value) == text
+
+
+def test_a_state_wandb_pr_does_not_know_is_shown_in_w_and_bs_words_and_inert() -> None:
+    """An unknown state keeps W&B's word in the run table, escaped like any other run data."""
+    odd = replace(make_run("c2", summary={"acc": 0.9}, state="unknown"), state_text="<b>|@team")
+    runs = [make_run("c1", summary={"acc": 0.9}), odd]
+    report = reports.report(make_run_set(runs, [make_run("b1", summary={"acc": 0.9})]))
+    text, doc = _render(report)
+    _assert_well_formed(doc)
+    candidates = doc.tables[1]
+    states = [dict(zip(candidates.header, row, strict=True))["State"] for row in candidates.rows]
+    # Shown as text: not a tag, not a table cell break, not a mention (a word joiner after @).
+    assert states[1] == "<b>|@\u2060team (not finished)"
+    assert "<b>" not in text
+    assert not hazards(doc.text)

@@ -185,7 +185,7 @@ def _state_notices(side: str, runs: Sequence[Run]) -> Iterable[Notice]:
         if not counts_toward_stats(run.state):
             yield Notice(
                 f"state-{run.state.value}",
-                f"{side.capitalize()} run {run.name} ({run.id}) is {run.state.value}: only "
+                f"{side.capitalize()} run {run.name} ({run.id}) is {run.state_label}: only "
                 "finished runs are evidence",
                 run=run.id,
                 side=side,

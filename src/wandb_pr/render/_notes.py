@@ -37,7 +37,9 @@ def markdown_notes(
         ]  # fmt: skip
         if skipped:
             states = ", ".join(
-                f"{escape_markdown(r.name, max_length=40)} ({r.state.value})" for r in skipped[:10]
+                f"{escape_markdown(r.name, max_length=40)} "
+                f"({escape_markdown(r.state_label, max_length=40)})"
+                for r in skipped[:10]
             )
             more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
             notes.append(f"Not counted, because only finished runs are evidence: {states}{more}.")

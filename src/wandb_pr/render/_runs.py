@@ -94,7 +94,7 @@ def _run_row(
     name = escape_markdown(run.name, max_length=80) or escape_markdown(run.id, max_length=80)
     name = name or "(unnamed)"
     url = safe_url(run.url)
-    state = run.state.value
+    state = escape_markdown(run.state_label, max_length=40)
     if run.state in IN_PROGRESS and run.state is not RunState.RUNNING:
         state += " (not finished)"
     elif not counts_toward_stats(run.state) and run.state is not RunState.RUNNING:

@@ -85,7 +85,7 @@ def render_csv(
                 *(summary_value(run.summary, metric) for metric in metrics),
                 *(summary_value(run.config, key) for key in config_keys),
                 category,
-                run.state.value,
+                run.state_label,
                 run.commit,
                 run.created_at,
                 run.group,

@@ -243,7 +243,8 @@ def _run_lines(runs: Sequence[Run]) -> list[str]:
     rows = [
         [
             escape_terminal(r.name or r.id, max_length=40),
-            r.state.value + ("" if counts_toward_stats(r.state) else " (not counted)"),
+            escape_terminal(r.state_label, max_length=40)
+            + ("" if counts_toward_stats(r.state) else " (not counted)"),
             escape_terminal(r.short_commit or "", max_length=12),
             ", ".join(escape_terminal(t, max_length=30) for t in r.tags[:5]),
         ]

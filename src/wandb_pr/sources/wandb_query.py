@@ -117,12 +117,14 @@ def parse_run(
             tip="This is unexpected from W&B; re-run with --debug and report it.",
         )
     user = node.get("user")
+    state, state_text = RunState.read(node.get("state"))
     return Run(
         id=run_id,
         name=_text(node.get("displayName")) or run_id,
         entity=entity,
         project=project,
-        state=RunState.parse(node.get("state")),
+        state=state,
+        state_text=state_text,
         url=f"{app_url}/{entity}/{project}/runs/{run_id}",
         tags=tuple(t for t in _list(node.get("tags")) if isinstance(t, str)),
         group=_text(node.get("group")),
