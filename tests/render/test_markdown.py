@@ -394,4 +394,4 @@ def test_a_state_wandb_pr_does_not_know_is_shown_in_w_and_bs_words_and_inert() -
     # Shown as text: not a tag, not a table cell break, not a mention (a word joiner after @).
     assert states[1] == "<b>|@\u2060team (not finished)"
     assert "<b>" not in text
-    assert not hazards(doc.text)
+    assert not hazards(states[1])
