@@ -138,14 +138,6 @@ def main(argv: list[str] | None = None) -> None:
                 repeat=options.repeat,
                 label=f"trend: {options.trend} ({options.commits} commits looked at)",
             ),
-            measure(
-                server,
-                shas,
-                trend=options.trend,
-                repeat=options.repeat,
-                label=f"trend: {options.trend}, page-size: 250",
-                page_size=250,
-            ),
         ]
     print(table(costs))
 

@@ -24,6 +24,7 @@ from wandb_pr.models import Run
 from wandb_pr.settings import ArtifactRef, Settings, is_hex_sha
 
 __all__ = [
+    "TREND_PAGE_SIZE",
     "Query",
     "Selection",
     "build_selection",
@@ -125,6 +126,12 @@ def build_selection(
     )
 
 
+TREND_PAGE_SIZE = 250
+"""Runs per page of the trend's query (or the user's page size, if larger). Its runs carry
+summaries only, no history, so pages can be larger than the report's own: 20 commits of a
+few seeds each fit one page. A page W&B does not answer in time is asked again smaller."""
+
+
 def trend_selection(settings: Settings) -> Selection:
     """The finished runs of the trend's base-branch commits, in one query: summaries only."""
     shas = settings.trend_commits
@@ -137,7 +144,7 @@ def trend_selection(settings: Settings) -> Selection:
         project=settings.project,
         candidates=Query(chosen, words),
         baselines=None,
-        page_size=settings.page_size,
+        page_size=max(settings.page_size, TREND_PAGE_SIZE),
         same_budget=True,
     )
 
