@@ -15,7 +15,7 @@ from wandb_pr.models import RunSet
 from wandb_pr.publish.files import write_atomically
 from wandb_pr.publish.outputs import format_outputs, single_line
 from wandb_pr.render.csv_report import render_csv
-from wandb_pr.render.json_report import render_json
+from wandb_pr.render.json_report import json_chunks, render_json
 from wandb_pr.selection import build_selection
 from wandb_pr.settings import Settings
 
@@ -133,6 +133,37 @@ def test_json_report_is_strict_and_complete() -> None:
     assert document["selection"]["baselines"]["description"] == "tagged b, excluding the candidates"
     assert document["counts"]["finished"] == 1
     assert document["counts"]["baselines"] == 1
+
+
+@given(st.integers(0, 4), st.integers(0, 3))
+def test_the_json_report_in_pieces_is_the_report_with_one_piece_per_run(
+    candidates: int, baselines: int
+) -> None:
+    """Written a run at a time, the JSON report is exactly the document json.dumps would write."""
+    settings = Settings(entity="acme", project="detector", sha="s1234567", baseline_tags=("b",))
+    run_set = RunSet(
+        tuple(make_run(f"c{i}", summary={"x": i / 3}) for i in range(candidates)),
+        tuple(make_run(f"b{i}", config={"k": [i]}) for i in range(baselines)),
+    )
+    pieces = list(json_chunks(run_set, build_selection(settings)))
+    text = "".join(pieces)
+    assert text == render_json(run_set, build_selection(settings))
+    document = json.loads(text)
+    assert text == json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    assert [r["id"] for r in document["candidates"]] == [f"c{i}" for i in range(candidates)]
+    assert [r["id"] for r in document["baselines"]] == [f"b{i}" for i in range(baselines)]
+    # The three pieces around the sides; a side is one piece a run and its closing bracket,
+    # or one "[]" piece when it has no runs.
+    per_side = [runs + 1 if runs else 1 for runs in (candidates, baselines)]
+    assert len(pieces) == 3 + sum(per_side)
+
+
+def test_atomic_write_takes_pieces(tmp_path: Path) -> None:
+    """Pieces are written in order as one file, atomically as a string is."""
+    target = tmp_path / "report.json"
+    write_atomically(target, iter(["[", "1, ", "2", "]\n"]))
+    assert target.read_text() == "[1, 2]\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
 
 
 def test_atomic_write_leaves_no_partial_file(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -37,8 +37,8 @@ from wandb_pr.publish.outputs import append_text, write_outputs
 from wandb_pr.render.csv_report import render_csv
 from wandb_pr.render.json_report import (
     comparison_document,
+    json_chunks,
     notice_document,
-    render_json,
     trend_document,
 )
 from wandb_pr.render.markdown import SUMMARY_LIMIT, render_markdown
@@ -52,7 +52,15 @@ from wandb_pr.settings import Settings
 from wandb_pr.sources.interface import RunSource
 from wandb_pr.sources.snapshot import snapshot_document
 
-__all__ = ["Context", "Destinations", "Outcome", "Waiting", "produce", "write_files"]
+__all__ = [
+    "Context",
+    "Destinations",
+    "Outcome",
+    "Waiting",
+    "json_pieces",
+    "produce",
+    "write_files",
+]
 
 log = logging.getLogger(__name__)
 
@@ -336,7 +344,7 @@ def write_files(
         write_atomically(destinations.csv, csv_text(outcome, settings, destinations))
         written["csv"] = destinations.csv
     if destinations.json is not None:
-        write_atomically(destinations.json, json_text(outcome))
+        write_atomically(destinations.json, json_pieces(outcome))
         written["json"] = destinations.json
     if destinations.snapshot is not None:
         runs = run_set.candidates + run_set.baselines
@@ -370,10 +378,15 @@ def csv_text(outcome: Outcome, settings: Settings, destinations: Destinations | 
 
 def json_text(outcome: Outcome) -> str:
     """The JSON report, comparison included."""
+    return "".join(json_pieces(outcome))
+
+
+def json_pieces(outcome: Outcome) -> Iterator[str]:
+    """The JSON report in pieces, a run at a time (written without holding its whole text)."""
     provenance = outcome.report.provenance
     # Offline runs of any project: name the project the runs share, as the report does.
     selection = replace(outcome.selection, entity=provenance.entity, project=provenance.project)
-    return render_json(
+    return json_chunks(
         outcome.run_set,
         selection,
         extra={

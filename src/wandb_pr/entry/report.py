@@ -24,6 +24,7 @@ from wandb_pr.pipeline import (
     Outcome,
     Waiting,
     csv_text,
+    json_pieces,
     json_text,
     produce,
     write_files,
@@ -80,14 +81,18 @@ def run_report(
     )
     outcome = write_files(outcome, settings, destinations)
     fmt = given.text("format") or ("text" if _isatty(stdout) else "markdown")
-    text = render(outcome, settings, fmt, color=_isatty(stdout) and not env.get("NO_COLOR"))
+    color = _isatty(stdout) and not env.get("NO_COLOR")
+    # A sweep's JSON report is written a run at a time rather than held whole.
+    pieces = (
+        json_pieces(outcome) if fmt == "json" else [render(outcome, settings, fmt, color=color)]
+    )
     written = dict(outcome.written)
     output = given.path("output")
     if output is not None:
-        write_atomically(output, text)
+        write_atomically(output, pieces)
         written[fmt] = output
     else:
-        stdout.write(text)
+        stdout.writelines(pieces)
     for kind, path in written.items():
         stderr.write(f"wandb-pr: wrote the {kind} to {path}\n")
     if given.flag("fail-on-regression"):

@@ -13,7 +13,7 @@ import dataclasses
 import enum
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from wandb_pr import __version__
@@ -28,6 +28,7 @@ __all__ = [
     "REPORT_FORMAT",
     "REPORT_VERSION",
     "comparison_document",
+    "json_chunks",
     "notice_document",
     "render_json",
     "trend_document",
@@ -41,6 +42,14 @@ def render_json(
     run_set: RunSet, selection: Selection, *, extra: Mapping[str, Any] | None = None
 ) -> str:
     """The JSON report, with optional extra top-level sections (e.g. the comparison)."""
+    return "".join(json_chunks(run_set, selection, extra=extra))
+
+
+def json_chunks(
+    run_set: RunSet, selection: Selection, *, extra: Mapping[str, Any] | None = None
+) -> Iterator[str]:
+    """The JSON report of :func:`render_json` in pieces, one run at a time, so that a sweep's
+    report can be written without holding its whole text."""
     counts = run_set.counts
     document: dict[str, Any] = {
         "format": REPORT_FORMAT,
@@ -69,10 +78,12 @@ def render_json(
         "baselines": _MARK,
     }
     document.update(extra or {})
-    text = json.dumps(_strict(document), indent=2, ensure_ascii=False) + "\n"
+    rest = json.dumps(_strict(document), indent=2, ensure_ascii=False) + "\n"
     for side, runs in (("candidates", run_set.candidates), ("baselines", run_set.baselines)):
-        text = text.replace(f'\n  "{side}": "{_MARK}"', f'\n  "{side}": {_runs(runs)}', 1)
-    return text
+        before, rest = rest.split(f'\n  "{side}": "{_MARK}"', 1)
+        yield before + f'\n  "{side}": '
+        yield from _runs(runs)
+    yield rest
 
 
 _MARK = "wandb-pr: runs go here"
@@ -80,15 +91,16 @@ _MARK = "wandb-pr: runs go here"
 two spaces' indent: no string inside the document can hold it unescaped)."""
 
 
-def _runs(runs: Sequence[Run]) -> str:
-    """A list of runs as ``json.dumps(..., indent=2)`` writes it at the document's top level."""
+def _runs(runs: Sequence[Run]) -> Iterator[str]:
+    """A list of runs as ``json.dumps(..., indent=2)`` writes it at the document's top level,
+    one run a piece."""
     if not runs:
-        return "[]"
-    encoded = (
-        json.dumps(_strict(run_to_dict(run)), indent=2, ensure_ascii=False).replace("\n", "\n    ")
-        for run in runs
-    )
-    return "[\n    " + ",\n    ".join(encoded) + "\n  ]"
+        yield "[]"
+        return
+    for index, run in enumerate(runs):
+        encoded = json.dumps(_strict(run_to_dict(run)), indent=2, ensure_ascii=False)
+        yield ("[\n    " if index == 0 else ",\n    ") + encoded.replace("\n", "\n    ")
+    yield "\n  ]"
 
 
 def comparison_document(comparison: Comparison) -> dict[str, Any]:
