@@ -66,6 +66,17 @@ def test_netrc_variable_and_environment_key_win(server: WandbTestServer, tmp_pat
     assert "W&B API key from WANDB_API_KEY" in err
 
 
+def test_a_netrc_that_does_not_parse_never_shows_its_tokens(tmp_path: Path) -> None:
+    """A ~/.netrc the parser chokes on is named by path and line, never by the token (a key)."""
+    key = "0123456789abcdef" * 3
+    (tmp_path / ".netrc").write_text(f"machine api.wandb.ai\npassword={key}\n")
+    env = {"HOME": str(tmp_path)}
+    code, out, err = run_cli(["report", "--project", "acme/detector", "--sha", SHA], env)
+    assert code == 2  # no key read from it
+    assert f"{tmp_path / '.netrc'} cannot be parsed (line" in err
+    assert key not in out + err
+
+
 def test_no_key_anywhere_says_where_it_looked(tmp_path: Path) -> None:
     """No key in the environment or ~/.netrc: exit 2 naming both places."""
     env = {"HOME": str(tmp_path)}

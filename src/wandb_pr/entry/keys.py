@@ -49,8 +49,13 @@ def find_api_key(env: Mapping[str, str], base_url: str) -> ApiKey:
     where = f"{path} (machine {host})"
     try:
         entry = netrc.netrc(str(path)).authenticators(host) if path.is_file() else None
-    except (OSError, netrc.NetrcParseError) as exc:
-        log.warning("%s cannot be read: %s", path, getattr(exc, "msg", exc))
+    except netrc.NetrcParseError as exc:
+        # Only the place: the parser's message quotes the token it choked on, which may be
+        # the key itself, and a file that does not parse has no passwords to redact.
+        log.warning("%s cannot be parsed (line %s); no W&B key read from it", path, exc.lineno)
+        entry = None
+    except OSError as exc:
+        log.warning("%s cannot be read: %s", path, exc.strerror or type(exc).__name__)
         entry = None
     password = (entry[2] or "").strip() if entry else ""
     if password:
