@@ -278,3 +278,24 @@ def test_identical_sides_are_unchanged(values: list[float], name: str) -> None:
     if m.test is not None:
         assert m.test.p == (1.0 if m.direction is Direction.NONE else 0.5)
         assert m.significant is False
+
+
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize(
+    ("cands", "bases", "verdict"),
+    [
+        ([NAN, 0.3], [0.3, 0.3], Verdict.DIVERGED),  # baselines all finite
+        ([NAN, 0.3], [NAN, 0.3, 0.3, 0.3], Verdict.DIVERGED),  # 1 of 2 against 1 of 4
+        ([INF, INF, 0.3], [NAN, 0.3], Verdict.DIVERGED),  # 2 of 3 against 1 of 2
+        ([NAN, 0.3], [NAN, 0.3], Verdict.PASS),  # as often as the baselines: not the change's
+        ([NAN, 0.3, 0.3, 0.3], [NAN, 0.3], Verdict.PASS),  # less often than the baselines
+        ([NAN], [NAN], Verdict.MISSING_METRIC),  # no finite value on either side
+    ],
+)
+def test_divergence_is_judged_by_its_share_on_each_side(
+    cands: list[float], bases: list[float], verdict: Verdict
+) -> None:
+    """Candidates diverge when NaN/inf is more common among them than among the baselines."""
+    assert _one_metric(cands, bases, "val_loss:min").verdict is verdict

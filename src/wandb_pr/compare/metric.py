@@ -4,8 +4,8 @@ Per metric, with ``delta = candidate mean - baseline mean`` over the finite valu
 
 - ``not-found``: no run on either side has the name (the report suggests the nearest names);
 - ``missing``: a side has no finite value (no value, text, a media object...);
-- ``diverged``: the metric has a direction, a candidate's value is NaN or infinite and every
-  baseline value is finite (the training diverged): fails the gate;
+- ``diverged``: the metric has a direction and a larger share of the candidates than of the
+  baselines has a NaN or infinite value (the training diverged more often): fails the gate;
 - ``no-direction``: the direction is unknown, so the delta is shown without a judgement;
 - ``unchanged``: ``|delta|`` is within the tolerance (``<=``);
 - ``better``: improved beyond the tolerance;
@@ -190,10 +190,21 @@ def suggest(name: str, known: Collection[str]) -> tuple[str, ...]:
 
 
 def is_diverged(spec_direction: Direction, candidate: SideStats, baseline: SideStats) -> bool:
-    """A candidate went NaN/inf where every baseline value is finite, on a metric with a goal."""
+    """More of the candidates than of the baselines went NaN/inf, on a metric with a goal.
+
+    A share, not "any baseline diverged too": one diverged baseline seed must not hide
+    candidates that diverged more often. Baselines with no finite value at all leave the
+    metric missing instead (nothing to compare the finite candidates with).
+    """
     return (
         spec_direction is not Direction.NONE
         and bool(candidate.non_finite)
-        and not baseline.non_finite
         and baseline.n > 0
+        and _non_finite_share(candidate) > _non_finite_share(baseline)
     )
+
+
+def _non_finite_share(side: SideStats) -> float:
+    """The share of a side's numeric values that are NaN or infinite."""
+    numeric = side.n + len(side.non_finite)
+    return len(side.non_finite) / numeric if numeric else 0.0

@@ -8,7 +8,8 @@
 * 4 - a report file or ``$GITHUB_OUTPUT`` could not be written;
 * 5 - the report was written, but GitHub did not take it (not for missing permissions: those
   are warnings);
-* 6 - ``--fail-on-regression``: a candidate diverged (NaN/inf where the baselines are finite);
+* 6 - ``--fail-on-regression``: candidates diverged (NaN/inf in a larger share of them than of
+  the baselines);
 * 7 - ``--fail-on-regression``: a metric could not be compared (missing on a side, or no run
   has it);
 * 8 - ``--fail-on-regression``: no baseline run to compare with;
