@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from wandb_pr.errors import InputError
 from wandb_pr.settings import (
+    ArtifactRef,
     Settings,
     check_settings,
     parse_bool,
@@ -181,3 +183,19 @@ def test_cross_input_rules() -> None:
             sha_name="--sha",
             run_id_name="--run-id",
         )
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"baseline_tags": ("production",)},
+        {"baseline_run_ids": ("b1",)},
+        {"baseline_artifact": ArtifactRef("acme", "detector", "model:production")},
+    ],
+)
+def test_base_commit_baselines_take_no_other_baseline_choice(other: dict[str, object]) -> None:
+    """Base-commit baselines with tags, run ids or the production artifact is an error, never
+    a silently dropped choice."""
+    settings = Settings(entity="e", project="p", sha="abc1234", baseline_commits=("b" * 40,))
+    with pytest.raises(InputError, match="both by base commit and by tag, run id or artifact"):
+        check_settings(replace(settings, **other), sha_name="--sha", run_id_name="--run-id")

@@ -146,10 +146,13 @@ def check_settings(settings: Settings, *, sha_name: str, run_id_name: str) -> No
             f"A secondary SHA was given without a commit ({sha_name}).",
             tip="The secondary SHA narrows the runs of a commit; give the commit too.",
         )
-    if settings.baseline_commits and (settings.baseline_tags or settings.baseline_run_ids):
+    if settings.baseline_commits and (
+        settings.baseline_tags or settings.baseline_run_ids or settings.baseline_artifact
+    ):
         raise InputError(
-            "Baselines were asked for both by base commit and by tag or run id.",
-            tip="Choose one way to pick baselines: the base commit's runs, or tags and run ids.",
+            "Baselines were asked for both by base commit and by tag, run id or artifact.",
+            tip="Choose one way to pick baselines: the base commit's runs, or tags, run ids "
+            "and the production artifact.",
         )
     both = sorted(set(settings.run_ids) & set(settings.baseline_run_ids))
     if both:
