@@ -10,8 +10,11 @@ import pytest
 
 from tests.factories import make_run
 from tests.git_repo import linear_repo
+from wandb_pr.compare import Verdict
 from wandb_pr.entry.cli import main
 from wandb_pr.pipeline import Context, produce
+from wandb_pr.publish.github import check_conclusion
+from wandb_pr.render.markdown import plain_headline
 from wandb_pr.selection import build_selection
 from wandb_pr.settings import Settings
 from wandb_pr.sources.local import LocalRunSource
@@ -103,6 +106,32 @@ def test_stale_results_from_an_earlier_commit() -> None:
         f"The head commit {HEAD[:7]} has no runs yet: these results are from {CHAIN[1][:7]}, "
         "2 commits behind head."
     )
+    # The earlier commit's runs beat the baseline, but the head was never trained: no pass.
+    comparison = outcome.report.comparison
+    assert [m.status.value for m in comparison.metrics] == ["better"]
+    assert comparison.verdict is Verdict.PENDING
+    assert outcome.gate_failed
+    assert check_conclusion(comparison.verdict) == "failure"
+    assert plain_headline(outcome.report) == (
+        "⏳ wandb-pr: the head commit has no runs yet; an earlier commit's runs pass "
+        "(--allow-missing accepts this)"
+    )
+
+
+def test_stale_results_still_show_a_regression() -> None:
+    """An earlier commit's runs that regressed fail the gate: the change is likely no better."""
+    runs = CountingSource(
+        (
+            make_run("newer", config={"github_sha": CHAIN[1]}, summary={"acc": 0.5}),
+            make_run("base", tags=("production",), summary={"acc": 0.75}),
+        ),
+        description="test runs",
+    )
+    settings = Settings(
+        entity="acme", project="detector", sha=HEAD, candidate_commits=CHAIN,
+        baseline_tags=("production",),
+    )  # fmt: skip
+    assert produce(settings, runs, Context()).report.comparison.verdict is Verdict.REGRESSION
 
 
 def test_cli_base_commit_with_local_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

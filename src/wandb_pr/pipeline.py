@@ -243,6 +243,7 @@ def _produce_once(settings: Settings, source: RunSource, context: Context) -> Ou
         require_same_data=settings.require_same_data,
         allow_missing=settings.allow_missing,
         require_clean=settings.require_clean,
+        stale=bool(stale),
     )
     mismatches = commit_mismatches(run_set.candidates, settings.sha_key)
     dirty = uncommitted_alert(run_set)

@@ -156,6 +156,8 @@ class Comparison:
     """The user accepted missing evidence (``--allow-missing``): it does not fail the gate."""
     uncommitted: tuple[str, ...] = ()
     """Ids of the counted runs (either side) trained with uncommitted changes."""
+    stale: bool = False
+    """The candidates are an earlier commit's runs: the head commit has none yet."""
 
     @property
     def different_data(self) -> tuple[DataVersion, ...]:
@@ -219,8 +221,14 @@ def compare(
     require_same_data: bool = False,
     allow_missing: bool = False,
     require_clean: bool = False,
+    stale: bool = False,
 ) -> Comparison:
-    """Compare the candidates with the baselines; with no ``specs``, choose the metrics."""
+    """Compare the candidates with the baselines; with no ``specs``, choose the metrics.
+
+    ``stale``: the candidates are an earlier commit's runs, standing in for a head commit that
+    has none yet. They can show a regression, but never pass the head: a pass waits for the
+    head's own runs (``pending``).
+    """
     if not 0 < alpha < 1:
         raise InputError(
             f"significance level {alpha!r} is not between 0 and 1",
@@ -251,6 +259,8 @@ def compare(
     settled = verdict in (Verdict.PASS, Verdict.REGRESSION)
     if require_same_data and settled and any(v.differs for v in versions):
         verdict = Verdict.DIFFERENT_DATA
+    if stale and verdict is Verdict.PASS:
+        verdict = Verdict.PENDING
     uncommitted = tuple(r.id for r in (*candidates, *baselines) if r.uncommitted)
     if require_clean and uncommitted and verdict not in _FAILED_ANYWAY:
         verdict = Verdict.UNCOMMITTED_CHANGES
@@ -269,6 +279,7 @@ def compare(
         baseline_steps=baseline_steps,
         allow_missing=allow_missing,
         uncommitted=uncommitted,
+        stale=stale,
     )
 
 

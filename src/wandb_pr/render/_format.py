@@ -237,6 +237,11 @@ def headline(report: Report, *, escape: Callable[..., str], code: Callable[[str]
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         words = f"{plural(len(names), 'regression')} ({shown})"
         return words + _qualified(report, escape=escape)
+    elif verdict is Verdict.PENDING and comparison.stale and not comparison.in_progress:
+        words = "the head commit has no runs yet; an earlier commit's runs pass"
+        if not comparison.allow_missing:
+            words += " (--allow-missing accepts this)"
+        return words + _allowed(comparison)
     elif verdict is Verdict.PENDING:
         count = comparison.in_progress
         verb = "is" if count == 1 else "are"
@@ -262,7 +267,7 @@ def headline(report: Report, *, escape: Callable[..., str], code: Callable[[str]
             for m in comparison.metrics
             if m.status is MetricStatus.DIVERGED
         ]
-        return "diverged, " + "; ".join(diverged[:3]) + " (the baselines' values are finite)"
+        return "diverged, " + "; ".join(diverged[:3]) + " (more often than the baselines)"
     elif verdict is Verdict.UNCOMMITTED_CHANGES:
         return uncommitted_headline(report, escape=escape)
     elif verdict is Verdict.DIFFERENT_DATA:
