@@ -149,6 +149,23 @@ def test_pages_too_big_to_answer_get_smaller(
     assert sum(1 for c in document["candidates"] if c["history"]) == 20
 
 
+def test_a_slow_first_page_with_history_leaves_the_later_pages_their_size(
+    wandb_server: WandbTestServer, env: dict[str, str]
+) -> None:
+    """The first page (with history) failing once is asked again at 10 runs; the pages of
+    summaries after it keep the page size: the history was what weighed."""
+    sweep(wandb_server, candidates=150, baselines=5, steps=20)
+    wandb_server.inject_at(1, status(503))
+    result = cli(env, "--format", "json", "--deadline", "20")
+    assert result.code == 0, result.err
+    document = json.loads(result.out)
+    assert (len(document["candidates"]), len(document["baselines"])) == (150, 5)
+    firsts = [r.body["variables"]["first"] for r in wandb_server.requests]
+    assert firsts[:4] == [20, 10, 100, 100]  # then the charted runs' history, by name
+    assert "historySpecs" in wandb_server.requests[1].body["variables"]
+    assert "historySpecs" not in wandb_server.requests[2].body["variables"]
+
+
 def test_a_closed_port_fails_fast_saying_nothing_answers() -> None:
     """Connection refused: exit 3 within a few seconds, "nothing answers", no rate limits."""
     with socket.socket() as probe:

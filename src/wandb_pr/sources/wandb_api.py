@@ -125,11 +125,14 @@ class _Page:
         return variables
 
     def lighten(self) -> str | None:
-        """Halve the page (down to the floor) for the rest of the selection; what it asks now."""
+        """Halve the page (down to the floor); what it asks now. A page of summaries keeps the
+        smaller size for the rest of the selection; the small first page that carries history
+        does not pass it on, since its weight was the history the later pages leave out."""
         if self.runs <= self.size.floor:
             return None
         self.runs = max(self.size.floor, self.runs // 2)
-        self.size.runs = min(self.size.runs, self.runs)
+        if not self.inline:
+            self.size.runs = min(self.size.runs, self.runs)
         return f"a page of {self.runs} runs"
 
     def what(self) -> str:
