@@ -17,6 +17,7 @@ from tests.github_server import GitHubTestServer
 from tests.test_action_publish import HEAD, run_action, runner  # noqa: F401 - the fixture
 from tests.wandb_server import WandbTestServer
 from tests.wandb_server.faults import status
+from wandb_pr.compare import Direction
 from wandb_pr.compare.trend import Trend, TrendPoint, TrendValue, build_trend
 from wandb_pr.entry.cli import main
 from wandb_pr.render.trend import markdown_trend, terminal_trend
@@ -228,3 +229,15 @@ def test_a_trend_wandb_refuses_is_left_out_and_the_report_stands(
     assert report["comparison"]["verdict"] == "regression"
     body = github_server.comments("octo", "app", 7)[0]["body"]
     assert "Trend on the base branch</summary>\n\nLeft out: " in body
+
+
+def test_trend_reads_define_metric_summaries_for_the_metrics_goal() -> None:
+    """A {"min", "last"} summary shows its min for a loss, as the comparison reads it."""
+    chain = ["1" * 40, "2" * 40]
+    summary = {"val_loss": {"min": 0.3, "last": 0.35}}
+    runs = [make_run("a", config={"github_sha": chain[0]}, summary=summary)]
+    for directions, shown in (({"val_loss": Direction.LOWER}, 0.3), (None, 0.35)):
+        trend = build_trend(
+            runs, chain, metrics=["val_loss"], sha_key="github_sha", count=2, directions=directions
+        )
+        assert trend.points[0].values["val_loss"].mean == shown  # no goal known: the last

@@ -95,6 +95,7 @@ def base_branch_trend(
         count=settings.trend,
         candidates=[r for r in report.run_set.candidates if r.id in counted],
         head=report.provenance.sha,
+        directions={m.name: m.direction for m in report.comparison.metrics},
     )
     notices: tuple[Notice, ...] = ()
     if trend.skipped:

@@ -299,3 +299,16 @@ def test_divergence_is_judged_by_its_share_on_each_side(
 ) -> None:
     """Candidates diverge when NaN/inf is more common among them than among the baselines."""
     assert _one_metric(cands, bases, "val_loss:min").verdict is verdict
+
+
+def test_a_define_metric_summary_is_one_metric_read_for_its_goal() -> None:
+    """{"min": .., "max": ..} is chosen as val_loss (not val_loss.max) and read as its min."""
+    cand = make_run("c1", summary={"val_loss": {"min": 0.3, "max": 2.5}})
+    base = make_run("b1", summary={"val_loss": {"min": 0.3, "max": 2.4}})
+    comparison = compare(make_run_set([cand], [base]))
+    assert [m.name for m in comparison.metrics] == ["val_loss"]
+    (metric,) = comparison.metrics
+    assert (metric.candidate.mean, metric.baseline.mean) == (0.3, 0.3)
+    assert comparison.verdict is Verdict.PASS  # the max over training is not gated on
+    assert metric_value(cand, "val_loss", Direction.LOWER) == 0.3
+    assert metric_value(cand, "val_loss.max") == 2.5  # still readable when asked for by name

@@ -395,3 +395,12 @@ def test_a_state_wandb_pr_does_not_know_is_shown_in_w_and_bs_words_and_inert() -
     assert states[1] == "<b>|@\u2060team (not finished)"
     assert "<b>" not in text
     assert not hazards(states[1])
+
+
+def test_run_tables_show_a_define_metric_summary_as_the_value_compared() -> None:
+    """A {"min", "last"} summary shows its min for a loss in the run table, not the dict."""
+    runs = [make_run("c1", summary={"val_loss": {"min": 0.3, "last": 0.35}})]
+    report = reports.report(make_run_set(runs, [make_run("b1", summary={"val_loss": 0.4})]))
+    _, doc = _render(report)
+    candidates = doc.tables[1]
+    assert dict(zip(candidates.header, candidates.rows[0], strict=True))["val_loss"] == "0.3"

@@ -54,7 +54,13 @@ from wandb_pr.compare.provenance import DataVersion, data_versions
 from wandb_pr.compare.spec import MetricSpec
 from wandb_pr.compare.states import IN_PROGRESS, counts_toward_stats
 from wandb_pr.compare.stats import holm_adjust
-from wandb_pr.compare.values import Kind, current_step, metric_names, read_metric
+from wandb_pr.compare.values import (
+    Kind,
+    current_step,
+    is_aggregate_part,
+    metric_names,
+    read_metric,
+)
 from wandb_pr.compare.verdict import Verdict
 from wandb_pr.errors import InputError
 from wandb_pr.models import Run, RunSet, RunState, StateCounts
@@ -182,9 +188,10 @@ class Comparison:
         return sum(1 for m in self.metrics if m.test and m.direction is not Direction.NONE)
 
 
-def metric_value(run: Run, name: str) -> float | None:
-    """The run's finite value for a metric, else ``None``."""
-    reading = read_metric(run, name)
+def metric_value(run: Run, name: str, direction: Direction = Direction.NONE) -> float | None:
+    """The run's finite value for a metric (a ``define_metric`` summary read for the
+    direction), else ``None``."""
+    reading = read_metric(run, name, direction)
     return reading.value if reading.kind is Kind.FINITE else None
 
 
@@ -205,7 +212,8 @@ def choose_metrics(
         found.update(
             key
             for key in metric_names([replace(run, history={})])
-            if read_metric(run, key).kind in (Kind.FINITE, Kind.NON_FINITE)
+            if not is_aggregate_part(run, key)  # val_loss.max is a part of val_loss
+            and read_metric(run, key, infer_direction(key)).kind in (Kind.FINITE, Kind.NON_FINITE)
         )
     ranked = sorted(found, key=lambda key: (infer_direction(key) is Direction.NONE, key))
     chosen = sorted(ranked[:limit])

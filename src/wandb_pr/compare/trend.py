@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from wandb_pr.compare.comparison import metric_value
+from wandb_pr.compare.directions import Direction
 from wandb_pr.compare.states import counts_toward_stats
 from wandb_pr.models import Run
 from wandb_pr.selection import runs_by_commit
@@ -90,17 +91,22 @@ def build_trend(
     count: int,
     candidates: Sequence[Run] = (),
     head: str | None = None,
+    directions: Mapping[str, Direction] | None = None,
 ) -> Trend:
-    """The trend from the base branch's runs and its first-parent ``chain`` (nearest first)."""
+    """The trend from the base branch's runs and its first-parent ``chain`` (nearest first).
+
+    ``directions`` read a ``define_metric`` summary as the comparison did (``min`` for a loss).
+    """
     shown = tuple(metrics[:TREND_METRICS])
+    goals = directions or {}
     candidate_ids = {run.id for run in candidates}
     finished = [r for r in runs if counts_toward_stats(r.state) and r.id not in candidate_ids]
     found = runs_by_commit(finished, chain, sha_key, limit=count)
     reach = found[-1][0] + 1 if len(found) == count else len(chain)
-    points = [_point(sha, commit_runs, shown) for _, sha, commit_runs in reversed(found)]
+    points = [_point(sha, commit_runs, shown, goals) for _, sha, commit_runs in reversed(found)]
     counted = [r for r in candidates if counts_toward_stats(r.state)]
     if counted and head:
-        points.append(_point(head, counted, shown, candidates=True))
+        points.append(_point(head, counted, shown, goals, candidates=True))
     return Trend(
         metrics=shown,
         points=tuple(points),
@@ -111,20 +117,25 @@ def build_trend(
 
 
 def _point(
-    sha: str, runs: Sequence[Run], metrics: Sequence[str], *, candidates: bool = False
+    sha: str,
+    runs: Sequence[Run],
+    metrics: Sequence[str],
+    directions: Mapping[str, Direction],
+    *,
+    candidates: bool = False,
 ) -> TrendPoint:
     """One commit's runs summarised per metric."""
     return TrendPoint(
         commit=sha,
         runs=len(runs),
-        values={name: _value(runs, name) for name in metrics},
+        values={name: _value(runs, name, directions.get(name, Direction.NONE)) for name in metrics},
         candidates=candidates,
     )
 
 
-def _value(runs: Sequence[Run], metric: str) -> TrendValue:
+def _value(runs: Sequence[Run], metric: str, direction: Direction) -> TrendValue:
     """Mean, standard deviation and n of a metric's finite values over ``runs``."""
-    values = [v for v in (metric_value(run, metric) for run in runs) if v is not None]
+    values = [v for v in (metric_value(run, metric, direction) for run in runs) if v is not None]
     values = [v for v in values if math.isfinite(v)]
     if not values:
         return TrendValue(0, None, None)

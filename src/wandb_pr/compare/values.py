@@ -27,7 +27,14 @@ from wandb_pr.compare.directions import Direction
 from wandb_pr.models import Run
 from wandb_pr.summary import summary_value
 
-__all__ = ["Kind", "Reading", "current_step", "metric_names", "read_metric"]
+__all__ = [
+    "Kind",
+    "Reading",
+    "current_step",
+    "is_aggregate_part",
+    "metric_names",
+    "read_metric",
+]
 
 _AGGREGATES = frozenset({"min", "max", "mean", "last", "best", "first"})
 _PREFERENCE = {
@@ -80,12 +87,31 @@ def read_metric(
         if points:
             return _number(points[-1][1], "history last")
         return Reading(Kind.MISSING, source="")
-    if isinstance(raw, Mapping) and "_type" not in raw and raw and set(raw) <= _AGGREGATES:
+    if _is_aggregates(raw):
+        assert isinstance(raw, Mapping)
         for key in _PREFERENCE[direction]:
             if key in raw:
                 return _number(raw[key], f"summary {key}")
         return Reading(Kind.UNUSABLE)
     return _number(raw, "summary")
+
+
+def is_aggregate_part(run: Run, name: str) -> bool:
+    """Whether ``name`` is one aggregate of a ``define_metric`` summary (``val_loss.max`` of
+    ``{"val_loss": {"min": .., "max": ..}}``): a part of a metric, not a metric of its own."""
+    parent, _, leaf = name.rpartition(".")
+    if not parent or leaf not in _AGGREGATES:
+        return False
+    return _is_aggregates(summary_value(run.summary, parent))
+
+
+def _is_aggregates(value: Any) -> bool:
+    return (
+        isinstance(value, Mapping)
+        and "_type" not in value
+        and bool(value)
+        and (set(value) <= _AGGREGATES)
+    )
 
 
 def current_step(run: Run) -> int | None:
@@ -111,7 +137,7 @@ def _keys(mapping: Mapping[str, Any], *, prefix: str) -> Iterable[str]:
         if not isinstance(key, str) or key.startswith("_"):
             continue
         if isinstance(value, Mapping) and "_type" not in value:
-            if value and set(value) <= _AGGREGATES:
+            if _is_aggregates(value):
                 yield prefix + key
             yield from _keys(value, prefix=f"{prefix}{key}.")
         else:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from wandb_pr.compare import IN_PROGRESS, counts_toward_stats
+from wandb_pr.compare import IN_PROGRESS, Direction, counts_toward_stats
+from wandb_pr.compare.values import read_metric
 from wandb_pr.models import Run, RunState
 from wandb_pr.render import _format as fmt
 from wandb_pr.render.escape import escape_markdown, safe_url
@@ -51,7 +52,9 @@ class RunTables:
         return "\n\n".join(blocks)
 
 
-def run_tables(report: Report, metrics: Sequence[str]) -> RunTables:
+def run_tables(
+    report: Report, metrics: Sequence[str], directions: Mapping[str, Direction] | None = None
+) -> RunTables:
     """Rows for every run: linked name, state, tags, short commit, config keys, metrics.
 
     Tags and Commit are left out when no run has any; a config column whose values are all
@@ -69,8 +72,10 @@ def run_tables(report: Report, metrics: Sequence[str]) -> RunTables:
     align += ["--:"] * len(metrics)
     head = f"{_row(header)}\n{_row(align)}"
 
+    goals = directions or {}
+
     def row(run: Run) -> str:
-        return _run_row(run, keys, metrics, tags=with_tags, commit=with_commit)
+        return _run_row(run, keys, metrics, goals, tags=with_tags, commit=with_commit)
 
     return RunTables(
         header=head,
@@ -89,7 +94,13 @@ def _numeric(runs: Sequence[Run], key: str) -> bool:
 
 
 def _run_row(
-    run: Run, keys: Sequence[str], metrics: Sequence[str], *, tags: bool, commit: bool
+    run: Run,
+    keys: Sequence[str],
+    metrics: Sequence[str],
+    directions: Mapping[str, Direction],
+    *,
+    tags: bool,
+    commit: bool,
 ) -> str:
     name = escape_markdown(run.name, max_length=80) or escape_markdown(run.id, max_length=80)
     name = name or "(unnamed)"
@@ -110,8 +121,19 @@ def _run_row(
         code = lambda s: f"`{s}`"  # noqa: E731 - one use
         cells.append(fmt.sha_text(short, escape=escape_markdown, code=code) if short else "")
     cells += [fmt.format_value(summary_value(run.config, k), escape_markdown) for k in keys]
-    cells += [fmt.format_value(summary_value(run.summary, m), escape_markdown) for m in metrics]
+    cells += [_metric_cell(run, m, directions.get(m, Direction.NONE)) for m in metrics]
     return _row(cells)
+
+
+def _metric_cell(run: Run, name: str, direction: Direction) -> str:
+    """A run's value for a metric as the comparison read it: a ``define_metric`` summary's
+    aggregate for the goal (not the whole dict), a history-only metric's last value."""
+    raw = summary_value(run.summary, name)
+    if raw is None or isinstance(raw, Mapping):
+        reading = read_metric(run, name, direction)
+        if reading.value is not None:
+            return fmt.format_value(reading.value, escape_markdown)
+    return fmt.format_value(raw, escape_markdown)
 
 
 def _row(cells: Sequence[str]) -> str:

@@ -115,7 +115,11 @@ class _Parts:
             if both is not None:
                 spark = self.sparks.get(metric.name, "")
                 self.charts.append(_chart(metric, both, label, spark))
-        self.runs: RunTables = run_tables(report, [m.name for m in comparison.metrics])
+        self.runs: RunTables = run_tables(
+            report,
+            [m.name for m in comparison.metrics],
+            {m.name: m.direction for m in comparison.metrics},
+        )
         self.head = self._head()
         self.lead = self._lead()
         self.legend = self._legend()
