@@ -312,3 +312,16 @@ def test_a_define_metric_summary_is_one_metric_read_for_its_goal() -> None:
     assert comparison.verdict is Verdict.PASS  # the max over training is not gated on
     assert metric_value(cand, "val_loss", Direction.LOWER) == 0.3
     assert metric_value(cand, "val_loss.max") == 2.5  # still readable when asked for by name
+
+
+def test_a_goal_metric_the_candidates_stopped_logging_is_missing_not_dropped() -> None:
+    """Baselines log val_loss, candidates no longer do: missing-metric, never a quiet pass;
+    a baseline-only key without a goal (epoch) is not chosen."""
+    cand = make_run("c1", summary={"val_acc": 0.9})
+    base = make_run("b1", summary={"val_acc": 0.9, "val_loss": 0.3, "epoch": 10})
+    comparison = compare(make_run_set([cand], [base]))
+    assert [(m.name, m.status) for m in comparison.metrics] == [
+        ("val_acc", MetricStatus.UNCHANGED),
+        ("val_loss", MetricStatus.MISSING),
+    ]
+    assert comparison.verdict is Verdict.MISSING_METRIC

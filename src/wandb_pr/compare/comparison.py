@@ -196,17 +196,28 @@ def metric_value(run: Run, name: str, direction: Direction = Direction.NONE) -> 
 
 
 def choose_metrics(
-    candidates: Iterable[Run], *, limit: int = MAX_AUTO_METRICS
+    candidates: Iterable[Run], *, limit: int = MAX_AUTO_METRICS, baselines: Iterable[Run] = ()
 ) -> tuple[tuple[str, ...], int]:
     """Pick metrics when the user named none: ``(chosen names, how many were left out)``.
 
-    The numeric summary keys of the given runs (finite, NaN or infinite: a diverged metric is
+    The numeric summary keys of the candidates (finite, NaN or infinite: a diverged metric is
     chosen too), nested dicts flattened to dotted names and ``define_metric`` summaries by
-    their own name, skipping keys that start with ``_`` and W&B media objects. Over the cap,
-    keys with a known direction win, then by name.
+    their own name, skipping keys that start with ``_`` and W&B media objects; and the
+    baselines' keys with a known direction, so that a goal metric the candidates stopped
+    logging is missing, not silently dropped. Over the cap, keys with a known direction win,
+    then by name.
     """
+    found = _numeric_keys(candidates)
+    found |= {k for k in _numeric_keys(baselines) if infer_direction(k) is not Direction.NONE}
+    ranked = sorted(found, key=lambda key: (infer_direction(key) is Direction.NONE, key))
+    chosen = sorted(ranked[:limit])
+    return tuple(chosen), len(found) - len(chosen)
+
+
+def _numeric_keys(runs: Iterable[Run]) -> set[str]:
+    """The numeric summary keys of the runs that count (or still run)."""
     found: set[str] = set()
-    for run in candidates:
+    for run in runs:
         if not (counts_toward_stats(run.state) or run.state is RunState.RUNNING):
             continue
         found.update(
@@ -215,9 +226,7 @@ def choose_metrics(
             if not is_aggregate_part(run, key)  # val_loss.max is a part of val_loss
             and read_metric(run, key, infer_direction(key)).kind in (Kind.FINITE, Kind.NON_FINITE)
         )
-    ranked = sorted(found, key=lambda key: (infer_direction(key) is Direction.NONE, key))
-    chosen = sorted(ranked[:limit])
-    return tuple(chosen), len(found) - len(chosen)
+    return found
 
 
 def compare(
@@ -256,7 +265,7 @@ def compare(
         baseline_steps = max(ends) + 1 if ends and at_step is not None else None
     auto, left_out = not specs, 0
     if auto:
-        names, left_out = choose_metrics(candidates, limit=max_auto_metrics)
+        names, left_out = choose_metrics(candidates, limit=max_auto_metrics, baselines=baselines)
         specs = tuple(MetricSpec(name=name) for name in names)
         logger.debug("chose %d metrics automatically (%d left out)", len(names), left_out)
     known = metric_names(run_set.candidates + run_set.baselines)
