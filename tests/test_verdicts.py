@@ -195,7 +195,8 @@ def test_one_run_per_side_says_it_has_no_noise_estimate(wandb_server: WandbTestS
 
 
 def test_modifiers_leave_a_metric_without_direction(wandb_server: WandbTestServer) -> None:
-    """loss_scale, val/acc_std, acc_drop, f1_gap... get no direction and no colour."""
+    """loss_scale, val/acc_std, acc_drop, f1_gap... get no direction and no colour; with no
+    goal on any metric nothing was judged, so the gate does not pass."""
     names = [
         "loss_scale",
         "val/acc_std",
@@ -208,7 +209,8 @@ def test_modifiers_leave_a_metric_without_direction(wandb_server: WandbTestServe
         add(wandb_server, f"c{i}", dict.fromkeys(names, 10.0 + i))
         baseline(wandb_server, f"b{i}", dict.fromkeys(names, 1.0 + i / 10))
     code, document, markdown = report(wandb_server, "--baseline-tag", "baseline")
-    assert (code, document["comparison"]["verdict"]) == (0, "pass")
+    assert (code, document["comparison"]["verdict"]) == (7, "missing-metric")
+    assert "nothing judged: no metric has a goal" in markdown.splitlines()[0]
     for name in names:
         assert (metric(document, name)["direction"], metric(document, name)["status"]) == (
             "none",

@@ -18,11 +18,14 @@ The verdict, the first that applies:
 1. ``pending``: a candidate is running, pending, preempting or in an unknown state;
 2. ``no-runs``: no candidate run finished;
 3. ``no-baseline``: no baseline run finished (none asked for, none found);
-4. ``diverged``: a metric with a direction is NaN/inf on a candidate, finite on the baselines;
+4. ``diverged``: a metric with a direction went NaN/inf on a larger share of the candidates
+   than of the baselines;
 5. ``regression``: a metric regressed;
 6. ``missing-metric``: a metric (named, or chosen) has no finite value on a side, no run has
-   it at all, or there was no metric to compare;
-7. ``pass``: every metric was compared on both sides, and none regressed.
+   it at all, there was no metric to compare, or no compared metric has a direction (nothing
+   was judged);
+7. ``pass``: every metric was compared on both sides, and none regressed; an earlier commit's
+   runs standing in for the head's (``stale``) are ``pending`` instead.
 
 With ``require_same_data``, a ``pass`` or ``regression`` on different data versions becomes
 ``different-data``. With ``require_clean``, a verdict that could still pass (any but
@@ -322,6 +325,8 @@ def _verdict(
     if MetricStatus.REGRESSION in statuses:
         return Verdict.REGRESSION
     if not metrics or statuses & {MetricStatus.MISSING, MetricStatus.NOT_FOUND}:
+        return Verdict.MISSING_METRIC
+    if statuses == {MetricStatus.NO_DIRECTION}:  # shown, but nothing was judged
         return Verdict.MISSING_METRIC
     return Verdict.PASS
 

@@ -362,6 +362,12 @@ def _missing_headline(comparison: Comparison, *, escape: Callable[..., str]) -> 
             "nothing compared: the candidate runs have no numeric metrics; name metrics with "
             "--metric (Action: metrics), or pass --allow-missing"
         )
+    if not comparison.missing:  # every metric was compared, but none has a goal
+        names = ", ".join(escape(m.name, max_length=60) for m in comparison.metrics[:3])
+        return (
+            f"nothing judged: no metric has a goal ({names}); say which way is better with "
+            "--metric NAME:min or NAME:max (Action: metrics), or pass --allow-missing"
+        )
     parts = []
     for m in comparison.missing[:3]:
         name = escape(m.name, max_length=60)
