@@ -31,10 +31,18 @@ HEAD, BASE, MERGE = "a" * 40, "b" * 40, "c" * 40
             {
                 "workflow_run": {
                     "head_sha": HEAD,
-                    "pull_requests": [{"number": 3, "base": {"sha": BASE}}],
+                    "pull_requests": [
+                        {"number": 2, "head": {"sha": BASE}, "base": {"sha": BASE}},
+                        {"number": 3, "head": {"sha": HEAD}, "base": {"sha": BASE}},
+                    ],
                 }
             },
             EventCommit(HEAD, "workflow_run.head_sha", base_sha=BASE, pr_number=3),
+        ),
+        (
+            "workflow_run",  # a pull request whose head moved on since the run: not this one's
+            {"workflow_run": {"head_sha": HEAD, "pull_requests": [{"number": 3, "head": {}}]}},
+            EventCommit(HEAD, "workflow_run.head_sha"),
         ),
         (
             "workflow_run",

@@ -67,8 +67,17 @@ def event_commit(
         run = _mapping(payload.get("workflow_run"))
         head = _sha(run.get("head_sha"))
         if head:
+            # GitHub lists the pull requests whose head branch the run was on; only one whose
+            # head is still the run's commit is the one the results belong to.
             pulls = run.get("pull_requests")
-            first = _mapping(pulls[0]) if isinstance(pulls, list) and pulls else {}
+            first = next(
+                (
+                    pull
+                    for pull in map(_mapping, pulls if isinstance(pulls, list) else ())
+                    if (_sha(_mapping(pull.get("head")).get("sha")) or "").lower() == head.lower()
+                ),
+                {},
+            )
             return EventCommit(
                 head,
                 "workflow_run.head_sha",
