@@ -13,6 +13,7 @@ from dataclasses import replace
 from tests.compare.factories import history, make_run, make_run_set
 from tests.render import reports
 from tests.render.gfm import Html, hazards, parse, to_html
+from wandb_pr.compare import compare
 from wandb_pr.compare.notices import Notice
 from wandb_pr.render.charts import curves, mermaid_chart
 from wandb_pr.render.markdown import render_markdown
@@ -166,16 +167,32 @@ def test_charts_frame_the_late_steps_where_the_sides_differ() -> None:
 
 
 def test_results_of_an_earlier_commit_qualify_the_headline() -> None:
-    """When an earlier commit's runs stand in for the head's, the headline says so first."""
-    base = reports.seeds_vs_baselines()
+    """When an earlier commit's runs stand in for the head's, the headline says so first; a
+    pass of theirs waits for the head's own runs."""
     sentence = "The head commit abcdef0 has no runs yet: these results are from 3f2a9c1."
-    stale = replace(base, alerts=(sentence,), notices=(Notice("stale-commit", sentence),))
-    _, html, _ = _doc(stale)
+
+    def stale(report: Report) -> Report:
+        return replace(
+            report,
+            comparison=replace(report.comparison, stale=True),
+            alerts=(sentence,),
+            notices=(Notice("stale-commit", sentence),),
+        )
+
+    _, html, _ = _doc(stale(reports.regression()))
     assert _first_block(html, "h3") == (
-        "✅ wandb-pr: pass, no regressions in 3 metrics, but from an earlier commit's runs"
+        "❌ wandb-pr: 2 regressions (val_loss, val_acc), but from an earlier commit's runs"
     )
     assert sentence in _first_block(html, "blockquote")
     assert html.index("</blockquote>") < html.index("<ul>")  # above the changes and the table
+    run_set = reports.seeds_vs_baselines().run_set
+    waiting = stale(reports.report(run_set))
+    waiting = replace(waiting, comparison=compare(run_set, stale=True))
+    _, html, _ = _doc(waiting)
+    assert _first_block(html, "h3") == (
+        "⏳ wandb-pr: the head commit has no runs yet; an earlier commit's runs pass "
+        "(--allow-missing accepts this)"
+    )
 
 
 def test_run_tables_left_align_text_config_and_drop_empty_columns() -> None:

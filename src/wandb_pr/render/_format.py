@@ -322,7 +322,7 @@ def sha_text(sha: str, *, escape: Callable[..., str], code: Callable[[str], str]
 def _qualified(report: Report, *, escape: Callable[..., str]) -> str:
     """What a settled verdict must not be read without: different data, an earlier commit."""
     parts = []
-    if any(n.code == "stale-commit" for n in report.notices):
+    if report.comparison.stale:
         parts.append("from an earlier commit's runs")
     different = report.comparison.different_data
     if different:
