@@ -64,7 +64,7 @@ from wandb_pr.compare.values import (
     metric_names,
     read_metric,
 )
-from wandb_pr.compare.verdict import Verdict
+from wandb_pr.compare.verdict import Standing, Verdict
 from wandb_pr.errors import InputError
 from wandb_pr.models import Run, RunSet, RunState, StateCounts
 
@@ -282,7 +282,7 @@ def compare(
     if stale and verdict is Verdict.PASS:
         verdict = Verdict.PENDING
     uncommitted = tuple(r.id for r in (*candidates, *baselines) if r.uncommitted)
-    if require_clean and uncommitted and verdict not in _FAILED_ANYWAY:
+    if require_clean and uncommitted and verdict.standing is not Standing.FAILED:
         verdict = Verdict.UNCOMMITTED_CHANGES
     return Comparison(
         metrics=tuple(metrics),
@@ -301,10 +301,6 @@ def compare(
         uncommitted=uncommitted,
         stale=stale,
     )
-
-
-_FAILED_ANYWAY = frozenset({Verdict.REGRESSION, Verdict.DIVERGED, Verdict.DIFFERENT_DATA})
-"""Verdicts that fail the gate whatever else is wrong; ``require_clean`` leaves them be."""
 
 
 def _verdict(
