@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -9,9 +10,12 @@ from tests.factories import make_run
 from tests.github_server import GitHubTestServer
 from tests.test_action_publish import run_action, runner  # noqa: F401 - the fixture
 from tests.wandb_server import WandbTestServer
+from wandb_pr.entry.cli import main
 from wandb_pr.pipeline import Context, produce
 from wandb_pr.settings import Settings
 from wandb_pr.sources.local import LocalRunSource
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "wandb"
 
 HEAD = "1234567890abcdef1234567890abcdef12345678"
 CHAIN = tuple(f"{i:x}" * 40 for i in range(1, 8))  # the base, then its ancestors, nearest first
@@ -116,3 +120,13 @@ def test_default_keeps_the_nearest_commit_only() -> None:
     settings = Settings(entity="acme", project="detector", sha=HEAD, baseline_commits=CHAIN)
     outcome = produce(settings, source, Context())
     assert [r.id for r in outcome.run_set.baselines] == ["near"]
+
+
+def test_pooling_without_base_commit_baselines_is_an_error_naming_the_flag() -> None:
+    """--baseline-commits with tag baselines would be ignored: exit 2 naming both flags."""
+    out, err = io.StringIO(), io.StringIO()
+    args = ["report", "--runs-dir", str(EXAMPLES), "--sha", "9b1d6c0", "--baseline-tag"]
+    code = main([*args, "baseline", "--baseline-commits", "3"], environ={}, stdout=out, stderr=err)
+    assert code == 2
+    assert "--baseline-commits pools the runs of several base commits" in err.getvalue()
+    assert "Tip: Set --baseline to base-commit, or leave --baseline-commits out." in err.getvalue()

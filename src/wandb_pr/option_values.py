@@ -211,6 +211,13 @@ def build_settings(
             given.text("baseline-artifact"), what=given.what("baseline-artifact")
         ),
     )
+    if settings.baseline_pool > 1 and given.choice("baseline") != "base-commit":
+        raise InputError(
+            f"{given.what('baseline-commits')} pools the runs of several base commits, but "
+            "the baselines are not chosen by base commit.",
+            tip=f"Set {given.what('baseline')} to base-commit, or leave "
+            f"{given.what('baseline-commits')} out.",
+        )
     settings = _with_base_chain(settings, given, event, first_parents)
     check_settings(settings, sha_name=given.what("sha"), run_id_name=given.what("run-ids"))
     return settings
